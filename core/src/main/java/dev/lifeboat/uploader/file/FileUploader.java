@@ -1,0 +1,168 @@
+package dev.lifeboat.uploader.file;
+
+import dev.lifeboat.spi.SourceFile;
+import dev.lifeboat.spi.UploadCancelledException;
+import dev.lifeboat.spi.UploadControl;
+import dev.lifeboat.spi.UploadResult;
+import dev.lifeboat.spi.Uploader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.UUID;
+
+/**
+ * Writes each file under the destination directory through a temporary name in the target directory,
+ * fsyncs it, renames it atomically into place and fsyncs the directory. The bytes are hashed (SHA-256)
+ * as they are written, and the hash is returned for the manifest.
+ */
+final class FileUploader implements Uploader {
+    private static final int CHUNK = 1 << 20;
+    private final Path root;
+    private final boolean fsync;
+    private volatile boolean closed;
+
+    FileUploader(Path root, boolean fsync) {
+        this.root = root;
+        this.fsync = fsync;
+    }
+
+    @Override
+    public void check(UploadControl control) throws IOException {
+        ensureOpen();
+        try {
+            Files.createDirectories(root);
+        } catch (AccessDeniedException e) {
+            throw new IOException("cannot create " + root + ": permission denied");
+        } catch (IOException e) {
+            throw new IOException("cannot create " + root + ": " + e.getMessage());
+        }
+        if (!Files.isDirectory(root)) {
+            throw new IOException(root + " is not a directory");
+        }
+        Path probe = root.resolve(".lifeboat-check-" + UUID.randomUUID());
+        try {
+            Files.write(probe, new byte[0], StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new IOException(root + " is not writable: " + describe(e));
+        } finally {
+            Files.deleteIfExists(probe);
+        }
+    }
+
+    @Override
+    public UploadResult upload(SourceFile source, String key, UploadControl control) throws IOException {
+        ensureOpen();
+        control.checkCancelled();
+        Path target = resolve(key);
+        Files.createDirectories(target.getParent());
+        Path temp = target.resolveSibling("." + target.getFileName() + ".lifeboat-" + UUID.randomUUID() + ".tmp");
+        MessageDigest sha256 = sha256();
+        boolean done = false;
+        try (InputStream in = source.openStream();
+             FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            byte[] buffer = new byte[(int) Math.min(CHUNK, Math.max(1, source.size()))];
+            long written = 0;
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                control.checkCancelled();
+                sha256.update(buffer, 0, n);
+                ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
+                while (bb.hasRemaining()) {
+                    out.write(bb);
+                }
+                written += n;
+                control.addProgress(n);
+            }
+            if (written != source.size()) {
+                throw new IOException("read " + written + " of " + source.size() + " bytes from " + source.path());
+            }
+            if (fsync) {
+                out.force(true);
+            }
+            control.checkCancelled();
+            out.close();
+            move(temp, target);
+            if (fsync) {
+                syncDirectory(target.getParent());
+            }
+            done = true;
+            return new UploadResult(target.toUri().toString(), written, "SHA-256",
+                    HexFormat.of().formatHex(sha256.digest()), true);
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    /** Resolves {@code key} under the root, refusing anything that would land outside it. */
+    Path resolve(String key) throws IOException {
+        if (key == null || key.isEmpty() || key.startsWith("/") || key.contains("\0") || key.endsWith("/")) {
+            throw new IOException("invalid key '" + key + "'");
+        }
+        for (String segment : key.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                throw new IOException("invalid key '" + key + "': empty, '.' or '..' segment");
+            }
+        }
+        Path target = root.resolve(key).normalize();
+        if (!target.startsWith(root) || target.equals(root)) {
+            throw new IOException("key '" + key + "' leads outside " + root);
+        }
+        return target;
+    }
+
+    private static void move(Path temp, Path target) throws IOException {
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("the file system of " + target + " cannot rename atomically", e);
+        }
+    }
+
+    private static void syncDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // some file systems cannot fsync a directory; the file itself is synced
+        }
+    }
+
+    private void ensureOpen() throws IOException {
+        if (closed) {
+            throw new IOException("uploader is closed");
+        }
+    }
+
+    private static String describe(IOException e) {
+        return e instanceof AccessDeniedException ? "permission denied" : String.valueOf(e.getMessage());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    @Override
+    public String toString() {
+        return "file uploader at " + root;
+    }
+}

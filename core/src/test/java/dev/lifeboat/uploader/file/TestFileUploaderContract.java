@@ -1,0 +1,70 @@
+package dev.lifeboat.uploader.file;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lifeboat.spi.SourceFile;
+import dev.lifeboat.spi.UploadControl;
+import dev.lifeboat.spi.UploaderFactory;
+import dev.lifeboat.testkit.AbstractUploaderContractTest;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TestFileUploaderContract extends AbstractUploaderContractTest {
+    @TempDir
+    Path archive;
+
+    @Override
+    protected UploaderFactory factory() {
+        return new FileUploaderFactory();
+    }
+
+    @Override
+    protected URI destination() {
+        return archive.resolve("dest").toUri();
+    }
+
+    @Override
+    protected Optional<byte[]> readObject(String key) throws IOException {
+        Path p = archive.resolve("dest").resolve(key);
+        return Files.isRegularFile(p) ? Optional.of(Files.readAllBytes(p)) : Optional.empty();
+    }
+
+    @Override
+    protected Map<String, Map<String, String>> invalidOptions() {
+        return Map.of("fsync", Map.of("fsync", "sometimes"));
+    }
+
+    @Test
+    void keysThatLeaveTheDestinationAreRefused() throws Exception {
+        Path file = localFile("x.log", new byte[] {1, 2, 3});
+        for (String bad : new String[] {"../escape.log", "a/../../escape.log", "/abs.log", "a//b.log", "a/./b", "dir/"}) {
+            assertThrows(IOException.class, () -> uploader().upload(new SourceFile(file, 3), bad,
+                    UploadControl.withTimeout(Duration.ofSeconds(10))), bad);
+        }
+        assertTrue(Files.notExists(archive.resolve("escape.log")));
+    }
+
+    @Test
+    void noTemporaryFilesRemain() throws Exception {
+        Path file = localFile("t.log", new byte[] {1, 2, 3});
+        uploader().upload(new SourceFile(file, 3), key("t.log"), UploadControl.withTimeout(Duration.ofSeconds(10)));
+        try (Stream<Path> all = Files.walk(archive)) {
+            assertTrue(all.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")));
+        }
+    }
+
+    @Test
+    void aDestinationWithAHostIsRejected() {
+        assertThrows(dev.lifeboat.spi.InvalidOptionException.class,
+                () -> factory().validate(URI.create("file://server/archive"), Map.of()));
+    }
+}
