@@ -1,0 +1,425 @@
+package dev.lifeboat.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.lifeboat.plugin.UploaderRegistry;
+import dev.lifeboat.spi.InvalidOptionException;
+import dev.lifeboat.spi.UploaderFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Builds {@link LifeboatConfig} from flags, the environment and a YAML file, with the precedence
+ * flag &gt; environment &gt; file &gt; default, and validates every value. Each error names the key and
+ * where its value came from.
+ */
+public final class ConfigLoader {
+    public static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(10);
+    public static final String DEFAULT_RUN_ID = "{hostname}/{start}";
+    public static final int DEFAULT_CONCURRENCY = 4;
+    public static final int DEFAULT_RETRIES = 2;
+    public static final long DEFAULT_OUTPUT_LIMIT = 64L << 20;
+    public static final String CONFIG_ENV = "LIFEBOAT_CONFIG";
+    private static final String SET_KEY = "set";
+
+    private final UploaderRegistry registry;
+    private final Map<String, String> environment;
+
+    public ConfigLoader(UploaderRegistry registry, Map<String, String> environment) {
+        this.registry = registry;
+        this.environment = environment;
+    }
+
+    /** A value and where it came from, e.g. {@code "--logs"}, {@code "LIFEBOAT_LOGS"}, {@code "app.yaml"}. */
+    private record Value(Object value, String source) {
+        String text() {
+            return String.valueOf(value);
+        }
+
+        @SuppressWarnings("unchecked")
+        List<String> list() {
+            return value instanceof List ? (List<String>) value : List.of(String.valueOf(value));
+        }
+    }
+
+    /**
+     * @param flags values given as flags (a String, or a List of Strings for list keys)
+     * @param sets {@code --set KEY=VALUE} arguments
+     * @param configFile {@code --config}, or null to use {@code LIFEBOAT_CONFIG} if set
+     * @param requireDestination whether a destination must be given (not for {@code plugins})
+     */
+    public LifeboatConfig load(Map<ConfigKey, Object> flags, List<String> sets, Path configFile,
+            boolean requireDestination) throws ConfigException {
+        Map<ConfigKey, Value> values = new LinkedHashMap<>();
+        Map<String, Value> options = new TreeMap<>();
+
+        Path file = configFile;
+        String fileSource = "--config";
+        if (file == null && environment.get(CONFIG_ENV) != null && !environment.get(CONFIG_ENV).isBlank()) {
+            file = Path.of(environment.get(CONFIG_ENV));
+            fileSource = CONFIG_ENV;
+        }
+        if (file != null) {
+            readFile(file, fileSource, values, options);
+        }
+        for (ConfigKey key : ConfigKey.values()) {
+            String env = environment.get(key.environmentVariable());
+            if (env != null && !env.isEmpty()) {
+                values.put(key, new Value(key.isList() ? splitComma(env) : env, key.environmentVariable()));
+            }
+        }
+        for (Map.Entry<ConfigKey, Object> flag : flags.entrySet()) {
+            if (flag.getValue() != null && !(flag.getValue() instanceof List && ((List<?>) flag.getValue()).isEmpty())) {
+                values.put(flag.getKey(), new Value(flag.getValue(), flag.getKey().flag()));
+            }
+        }
+
+        URI destination = null;
+        Value dest = values.get(ConfigKey.DESTINATION);
+        if (dest != null) {
+            destination = parseDestination(dest);
+        } else if (requireDestination) {
+            throw new ConfigException("no destination: give --destination URI (or LIFEBOAT_DESTINATION, or "
+                    + "'destination' in the config file), e.g. file:///archive; schemes found: " + registry.schemes());
+        }
+
+        UploaderFactory factory = destination == null ? null : factoryFor(destination, dest.source());
+        if (factory != null) {
+            // environment: LIFEBOAT_<SCHEME>_<KEY> for each key the uploader declares
+            for (String key : factory.optionKeys()) {
+                if (key.endsWith(".")) {
+                    continue;
+                }
+                String full = factory.scheme() + "." + key;
+                String env = environment.get(ConfigKey.environmentVariable(full));
+                if (env != null) {
+                    options.put(full, new Value(env, ConfigKey.environmentVariable(full)));
+                }
+            }
+        }
+        for (String set : sets) {
+            int eq = set.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("--set '" + set + "': expected KEY=VALUE, e.g. --set s3.region=eu-west-1");
+            }
+            options.put(set.substring(0, eq).trim(), new Value(set.substring(eq + 1), "--set"));
+        }
+
+        Duration grace = duration(values.get(ConfigKey.GRACE_PERIOD), DEFAULT_GRACE_PERIOD);
+        if (grace.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new ConfigException(source(values, ConfigKey.GRACE_PERIOD) + ": the grace period must be at least 1s, got "
+                    + Durations.format(grace));
+        }
+        Duration childTimeout = duration(values.get(ConfigKey.CHILD_TIMEOUT), grace.dividedBy(2));
+        if (childTimeout.compareTo(grace) >= 0) {
+            throw new ConfigException(source(values, ConfigKey.CHILD_TIMEOUT) + ": the child timeout ("
+                    + Durations.format(childTimeout) + ") must be shorter than the grace period (" + Durations.format(grace)
+                    + "), or nothing is left for shipping");
+        }
+        String runId = text(values.get(ConfigKey.RUN_ID), DEFAULT_RUN_ID);
+        try {
+            RunId.validate(runId, environment);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(source(values, ConfigKey.RUN_ID) + ": " + e.getMessage());
+        }
+        int concurrency = integer(values.get(ConfigKey.CONCURRENCY), DEFAULT_CONCURRENCY, 1, 256);
+        int retries = integer(values.get(ConfigKey.RETRIES), DEFAULT_RETRIES, 0, 100);
+        long outputLimit = size(values.get(ConfigKey.OUTPUT_LIMIT), DEFAULT_OUTPUT_LIMIT);
+        boolean processGroup = bool(values.get(ConfigKey.PROCESS_GROUP), false);
+        boolean followSymlinks = bool(values.get(ConfigKey.FOLLOW_SYMLINKS), false);
+        Path spool = Path.of(text(values.get(ConfigKey.SPOOL_DIR),
+                Path.of(System.getProperty("java.io.tmpdir"), "lifeboat").toString()));
+        List<String> logs = values.containsKey(ConfigKey.LOGS) ? values.get(ConfigKey.LOGS).list() : List.of();
+        for (String glob : logs) {
+            if (glob.isBlank()) {
+                throw new ConfigException(source(values, ConfigKey.LOGS) + ": an empty glob");
+            }
+        }
+
+        Map<String, String> uploaderOptions = factory == null ? Map.of() : uploaderOptions(factory, destination, options);
+        return new LifeboatConfig(destination, List.copyOf(logs), grace, childTimeout, runId, uploaderOptions, concurrency,
+                retries, outputLimit, processGroup, followSymlinks, spool);
+    }
+
+    private UploaderFactory factoryFor(URI destination, String source) throws ConfigException {
+        UploaderFactory factory = registry.find(destination.getScheme());
+        if (factory == null) {
+            throw new ConfigException(source + ": no uploader for the scheme '" + destination.getScheme() + "' in '"
+                    + destination + "'; schemes found: " + String.join(", ", registry.schemes()));
+        }
+        return factory;
+    }
+
+    private Map<String, String> uploaderOptions(UploaderFactory factory, URI destination, Map<String, Value> options)
+            throws ConfigException {
+        String prefix = factory.scheme() + ".";
+        Set<String> keys = factory.optionKeys();
+        Map<String, String> result = new TreeMap<>();
+        Map<String, String> sources = new TreeMap<>();
+        for (Map.Entry<String, Value> e : options.entrySet()) {
+            String full = e.getKey();
+            int dot = full.indexOf('.');
+            if (dot <= 0) {
+                throw new ConfigException(e.getValue().source() + ": unknown option '" + full + "'; uploader options read "
+                        + "<scheme>.<key>, e.g. " + prefix + (keys.isEmpty() ? "key" : keys.iterator().next()));
+            }
+            String scheme = full.substring(0, dot);
+            if (!scheme.equals(factory.scheme())) {
+                if (registry.find(scheme) != null) {
+                    continue; // another installed uploader's option: a shared config file may hold several
+                }
+                throw new ConfigException(e.getValue().source() + ": unknown key '" + full + "': no uploader for the scheme '"
+                        + scheme + "'; schemes found: " + String.join(", ", registry.schemes()));
+            }
+            String key = full.substring(prefix.length());
+            if (!accepts(keys, key)) {
+                throw new ConfigException(e.getValue().source() + ": unknown option '" + full + "' for the " + factory.scheme()
+                        + " uploader; known: " + known(prefix, keys));
+            }
+            result.put(key, e.getValue().text());
+            sources.put(key, e.getValue().source());
+        }
+        try {
+            factory.validate(destination, result);
+        } catch (InvalidOptionException e) {
+            if (e.key() == null) {
+                throw new ConfigException("destination '" + destination + "': " + e.getMessage());
+            }
+            String where = sources.get(e.key());
+            throw new ConfigException((where == null ? "" : where + (where.equals("--set") ? " " : ": ")) + prefix + e.key()
+                    + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw new ConfigException("the " + factory.scheme() + " uploader rejected its options: " + e);
+        }
+        return Map.copyOf(result);
+    }
+
+    private static boolean accepts(Set<String> keys, String key) {
+        if (keys.contains(key)) {
+            return true;
+        }
+        for (String k : keys) {
+            if (k.endsWith(".") && key.startsWith(k) && key.length() > k.length()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String known(String prefix, Set<String> keys) {
+        List<String> list = new ArrayList<>();
+        for (String k : new TreeMap<String, Boolean>(Map.copyOf(toMap(keys))).keySet()) {
+            list.add(prefix + k + (k.endsWith(".") ? "*" : ""));
+        }
+        return list.isEmpty() ? "(none)" : String.join(", ", list);
+    }
+
+    private static Map<String, Boolean> toMap(Set<String> keys) {
+        Map<String, Boolean> m = new TreeMap<>();
+        keys.forEach(k -> m.put(k, true));
+        return m;
+    }
+
+    private static URI parseDestination(Value value) throws ConfigException {
+        String text = value.text().trim();
+        URI uri;
+        try {
+            uri = new URI(text);
+        } catch (URISyntaxException e) {
+            throw new ConfigException(value.source() + ": '" + text + "' is not a URI: " + e.getReason());
+        }
+        if (uri.getScheme() == null) {
+            throw new ConfigException(value.source() + ": '" + text + "' has no scheme; write e.g. file://" + (text.startsWith("/") ? text : "/archive")
+                    + ", s3://bucket/prefix, hdfs://namenode:8020/logs");
+        }
+        return uri;
+    }
+
+    private void readFile(Path file, String fileSource, Map<ConfigKey, Value> values, Map<String, Value> options)
+            throws ConfigException {
+        String where = file.toString();
+        JsonNode root;
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            root = new ObjectMapper(new YAMLFactory()).readTree(bytes);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(fileSource + ": the config file " + where + " does not exist");
+        } catch (AccessDeniedException e) {
+            throw new ConfigException(fileSource + ": the config file " + where + " cannot be read: permission denied");
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            throw new ConfigException(where + (loc == null ? "" : ":" + loc.getLineNr() + ":" + loc.getColumnNr())
+                    + ": not valid YAML: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        } catch (IOException e) {
+            throw new ConfigException(fileSource + ": cannot read the config file " + where + ": " + e.getMessage());
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return;
+        }
+        if (!root.isObject()) {
+            throw new ConfigException(where + ": expected a mapping of keys to values at the top level");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            String name = field.getKey();
+            JsonNode node = field.getValue();
+            ConfigKey key = ConfigKey.byKey(name);
+            if (key != null) {
+                values.put(key, new Value(key.isList() ? stringList(where, name, node) : scalar(where, name, node), where + ": " + name));
+            } else if (name.equals(SET_KEY) || registry.find(name) != null || name.contains(".")) {
+                String prefix = name.equals(SET_KEY) ? "" : name + ".";
+                if (node.isObject()) {
+                    flatten(where, prefix, node, options);
+                } else if (!prefix.isEmpty() && name.contains(".")) {
+                    options.put(name, new Value(scalar(where, name, node), where));
+                } else {
+                    throw new ConfigException(where + ": '" + name + "' must be a mapping of options");
+                }
+            } else {
+                throw new ConfigException(where + ": unknown key '" + name + "'; known: " + knownTopLevel());
+            }
+        }
+    }
+
+    private static void flatten(String where, String prefix, JsonNode node, Map<String, Value> options) throws ConfigException {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            String key = prefix + field.getKey();
+            if (field.getValue().isObject()) {
+                flatten(where, key + ".", field.getValue(), options);
+            } else {
+                options.put(key, new Value(scalar(where, key, field.getValue()), where));
+            }
+        }
+    }
+
+    private String knownTopLevel() {
+        List<String> names = new ArrayList<>();
+        for (ConfigKey k : ConfigKey.values()) {
+            names.add(k.key());
+        }
+        names.add(SET_KEY);
+        names.addAll(registry.schemes());
+        return String.join(", ", names);
+    }
+
+    private static String scalar(String where, String key, JsonNode node) throws ConfigException {
+        if (!node.isValueNode() || node.isNull()) {
+            throw new ConfigException(where + ": '" + key + "' must be a single value");
+        }
+        return node.asText();
+    }
+
+    private static List<String> stringList(String where, String key, JsonNode node) throws ConfigException {
+        if (node.isValueNode()) {
+            return List.of(scalar(where, key, node));
+        }
+        if (!node.isArray()) {
+            throw new ConfigException(where + ": '" + key + "' must be a list");
+        }
+        List<String> list = new ArrayList<>();
+        for (JsonNode item : node) {
+            list.add(scalar(where, key, item));
+        }
+        return list;
+    }
+
+    private static List<String> splitComma(String text) {
+        List<String> list = new ArrayList<>();
+        for (String part : text.split(",")) {
+            if (!part.isBlank()) {
+                list.add(part.trim());
+            }
+        }
+        return list;
+    }
+
+    private static String source(Map<ConfigKey, Value> values, ConfigKey key) {
+        Value v = values.get(key);
+        return v == null ? key.flag() : v.source();
+    }
+
+    private static String text(Value value, String fallback) {
+        return value == null ? fallback : value.text();
+    }
+
+    private static Duration duration(Value value, Duration fallback) throws ConfigException {
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Durations.parse(value.text());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(describe(value) + ": " + e.getMessage());
+        }
+    }
+
+    private static int integer(Value value, int fallback, int min, int max) throws ConfigException {
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(value.text().trim());
+            if (n < min || n > max) {
+                throw new ConfigException(describe(value) + ": " + n + " is out of range [" + min + ", " + max + "]");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(describe(value) + ": '" + value.text() + "' is not a whole number");
+        }
+    }
+
+    private static long size(Value value, long fallback) throws ConfigException {
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long n = Sizes.parse(value.text());
+            if (n < 1024) {
+                throw new ConfigException(describe(value) + ": at least 1KiB, got " + n + " bytes");
+            }
+            return n;
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new ConfigException(describe(value) + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean bool(Value value, boolean fallback) throws ConfigException {
+        if (value == null) {
+            return fallback;
+        }
+        switch (value.text().trim().toLowerCase(Locale.ROOT)) {
+            case "true":
+            case "yes":
+            case "1":
+                return true;
+            case "false":
+            case "no":
+            case "0":
+                return false;
+            default:
+                throw new ConfigException(describe(value) + ": expected true or false, got '" + value.text() + "'");
+        }
+    }
+
+    /** Where a value came from: {@code "--flag"}, {@code "LIFEBOAT_X"} or {@code "file.yaml: key"}. */
+    private static String describe(Value value) {
+        return value.source();
+    }
+}

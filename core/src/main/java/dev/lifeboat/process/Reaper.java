@@ -1,0 +1,127 @@
+package dev.lifeboat.process;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import sun.misc.Signal;
+
+/**
+ * Collects the exit status of the main child and reaps every other child that ends up with Lifeboat:
+ * orphans re-parented to it as PID 1 (or as a child subreaper, which Lifeboat makes itself), as tini
+ * does.
+ *
+ * <p>One daemon thread blocks in waitid(P_ALL, WEXITED|WNOWAIT) to learn which child ended without
+ * reaping it. The main child is reaped here and its status kept, so it is never lost. For any other
+ * pid the thread first lets the JDK's own process reaper (which waits for the processes that the JVM
+ * started, e.g. a backend library's helper commands) take it, then reaps whatever zombies remain.
+ * SIGCHLD wakes the thread when Lifeboat had no children and gets new ones by re-parenting.
+ */
+public final class Reaper {
+    private static final long JDK_REAPER_HEADSTART_MS = 20;
+    private final ChildProcess main;
+    private final Semaphore childSignal = new Semaphore(0);
+    private final AtomicLong orphansReaped = new AtomicLong();
+    private final Memory siginfo = Posix.allocate(Posix.SIGINFO_SIZE);
+    private final int[] status = new int[1];
+
+    private Reaper(ChildProcess main) {
+        this.main = main;
+    }
+
+    /** Makes this process a child subreaper, so orphans come to it even when it is not PID 1. */
+    public static boolean becomeSubreaper() {
+        try {
+            return Posix.prctl(Posix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+        } catch (LastErrorException e) {
+            return false;
+        }
+    }
+
+    public static Reaper start(ChildProcess main) {
+        Reaper reaper = new Reaper(main);
+        Signal.handle(new Signal("CHLD"), s -> reaper.childSignal.release());
+        Thread thread = new Thread(reaper::run, "lifeboat-reaper");
+        thread.setDaemon(true);
+        thread.start();
+        return reaper;
+    }
+
+    public long orphansReaped() {
+        return orphansReaped.get();
+    }
+
+    private void run() {
+        while (true) {
+            int pid;
+            try {
+                siginfo.clear();
+                Posix.waitid(Posix.P_ALL, 0, siginfo, Posix.WEXITED | Posix.WNOWAIT);
+                pid = siginfo.getInt(Posix.SIGINFO_PID_OFFSET);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == Posix.ECHILD) {
+                    awaitChildSignal();
+                }
+                continue;
+            }
+            if (pid == main.pid()) {
+                reapMain();
+            } else if (pid > 0) {
+                sleep(JDK_REAPER_HEADSTART_MS);
+                reapOthers();
+            }
+        }
+    }
+
+    private void reapMain() {
+        try {
+            int r = Posix.waitpid(main.pid(), status, 0);
+            if (r == main.pid()) {
+                main.exited(status[0]);
+            }
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Posix.ECHILD) {
+                // cannot happen while only this thread reaps the main child; keep the run going
+                main.exited(255 << 8);
+            }
+        }
+    }
+
+    /** Reaps every zombie left; the main child's status is kept if it is among them. */
+    private void reapOthers() {
+        while (true) {
+            int r;
+            try {
+                r = Posix.waitpid(-1, status, Posix.WNOHANG);
+            } catch (LastErrorException e) {
+                return;
+            }
+            if (r <= 0) {
+                return;
+            }
+            if (r == main.pid()) {
+                main.exited(status[0]);
+            } else {
+                orphansReaped.incrementAndGet();
+            }
+        }
+    }
+
+    private void awaitChildSignal() {
+        try {
+            childSignal.tryAcquire(1, TimeUnit.SECONDS);
+            childSignal.drainPermits();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

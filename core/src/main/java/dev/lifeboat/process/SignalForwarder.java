@@ -1,0 +1,34 @@
+package dev.lifeboat.process;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+import sun.misc.Signal;
+
+/**
+ * Catches the signals a JVM may catch and hands each to a listener, in arrival order, on the JVM's
+ * signal dispatcher thread. Installing these handlers also keeps the JVM from running its shutdown
+ * sequence on TERM, INT and HUP: Lifeboat drives its own stop from one place.
+ */
+public final class SignalForwarder {
+    private SignalForwarder() {}
+
+    /**
+     * Installs handlers for every signal in {@link Signals#FORWARDED}.
+     *
+     * @return the names of signals that could not be installed (none on a HotSpot JVM on Linux)
+     */
+    public static List<String> install(IntConsumer listener) {
+        List<String> failed = new ArrayList<>();
+        for (String name : Signals.FORWARDED) {
+            try {
+                Signal signal = new Signal(name);
+                int number = signal.getNumber();
+                Signal.handle(signal, s -> listener.accept(number));
+            } catch (IllegalArgumentException e) {
+                failed.add(name);
+            }
+        }
+        return failed;
+    }
+}

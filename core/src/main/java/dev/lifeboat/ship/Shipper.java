@@ -1,0 +1,156 @@
+package dev.lifeboat.ship;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.lifecycle.Deadline;
+import dev.lifeboat.lifecycle.Log;
+import dev.lifeboat.lifecycle.RunInfo;
+import dev.lifeboat.spi.SourceFile;
+import dev.lifeboat.spi.UploadControl;
+import dev.lifeboat.spi.Uploader;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Collects, ships and writes the manifest, within the deadline: the last stretch of a run and all of
+ * {@code lifeboat upload}. The manifest is written to the spool first, then shipped last.
+ */
+public final class Shipper {
+    private static final long MIN_MANIFEST_RESERVE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long MAX_MANIFEST_RESERVE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private final LifeboatConfig config;
+    private final RunInfo run;
+    private final Deadline deadline;
+    private final UploaderService uploaders;
+    private final ShippingPipeline pipeline;
+    private final Log log;
+
+    @Inject
+    public Shipper(LifeboatConfig config, RunInfo run, Deadline deadline, UploaderService uploaders,
+            ShippingPipeline pipeline, Log log) {
+        this.config = config;
+        this.run = run;
+        this.deadline = deadline;
+        this.uploaders = uploaders;
+        this.pipeline = pipeline;
+        this.log = log;
+    }
+
+    /** The outcome: the manifest as written, and where its local copy is. */
+    public record Outcome(Manifest manifest, Path localManifest, boolean manifestShipped) {}
+
+    /**
+     * Ships the captured output and the configured logs and writes the manifest.
+     *
+     * @param captured stdout.log and stderr.log snapshots (none for {@code lifeboat upload})
+     * @param droppedBytes bytes each capture dropped, by key
+     * @param manifestOf builds the manifest from the shipping report
+     */
+    public Outcome ship(List<ShipItem> captured, Map<String, Long> droppedBytes,
+            java.util.function.Function<ShippingPipeline.Report, Manifest> manifestOf) throws InterruptedException {
+        long start = System.nanoTime();
+        long exitAt = deadline.exitAtNanos();
+        long reserve = Math.max(MIN_MANIFEST_RESERVE_NANOS, Math.min(MAX_MANIFEST_RESERVE_NANOS, (exitAt - start) / 7));
+        long uploadDeadline = exitAt - reserve;
+
+        Collector.Result collected = new Collector(config.followSymlinks(), Path.of("").toAbsolutePath())
+                .collect(config.logs());
+        List<ShipItem> items = new ArrayList<>(captured);
+        List<ShipItem> files = new ArrayList<>(collected.items());
+        files.sort(Comparator.comparingLong(ShipItem::size));
+        items.addAll(files);
+        long bytes = items.stream().mapToLong(ShipItem::size).sum();
+        log.info("shipping " + items.size() + " file(s), " + humanBytes(bytes) + ", to " + location() + " ("
+                + TimeUnit.NANOSECONDS.toMillis(Math.max(0, uploadDeadline - start)) + " ms left for uploads)");
+
+        ShippingPipeline.Report report;
+        Uploader uploader = null;
+        try {
+            uploader = uploaders.await(uploadDeadline);
+            report = pipeline.ship(uploader, run.runId(), items, droppedBytes, uploadDeadline);
+        } catch (IOException e) {
+            List<Skipped> none = new ArrayList<>();
+            for (ShipItem item : items) {
+                none.add(new Skipped(item.origin(), item.key(), Skipped.Reason.UPLOADER_UNAVAILABLE, Log.describe(e)));
+            }
+            log.error("cannot ship to " + config.destination() + ": " + Log.describe(e), e);
+            report = new ShippingPipeline.Report(List.of(), none);
+        }
+        List<Skipped> notShipped = new ArrayList<>(collected.skipped());
+        notShipped.addAll(report.notShipped());
+        Manifest manifest = manifestOf.apply(new ShippingPipeline.Report(report.shipped(), notShipped));
+
+        Path local = writeLocal(manifest);
+        boolean manifestShipped = false;
+        if (uploader != null && local != null) {
+            try {
+                UploadControl control = UploadControl.withDeadline(exitAt);
+                uploader.upload(new SourceFile(local, Files.size(local)), run.runId() + "/manifest.json", control);
+                manifestShipped = true;
+            } catch (IOException | RuntimeException e) {
+                log.error("manifest.json not shipped: " + Log.describe(e) + "; a copy is in " + local, e);
+            }
+        }
+        for (Skipped s : notShipped) {
+            if (s.reason() == Skipped.Reason.NO_MATCH) {
+                log.info("not shipped: " + s.path() + ": " + s.detail());
+            } else {
+                log.warn("not shipped: " + s.path() + " (" + s.reason() + "): " + s.detail());
+            }
+        }
+        long shippedBytes = report.shipped().stream().mapToLong(Manifest.Shipped::size).sum();
+        log.info("shipped " + report.shipped().size() + " of " + items.size() + " file(s), " + humanBytes(shippedBytes)
+                + (manifestShipped ? ", and manifest.json," : ", manifest.json NOT shipped,") + " to " + location() + " in "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+        return new Outcome(manifest, local, manifestShipped);
+    }
+
+    /** The run's folder at the destination. */
+    public String location() {
+        String d = config.destination().toString();
+        return (d.endsWith("/") ? d : d + "/") + run.runId();
+    }
+
+    private Path writeLocal(Manifest manifest) {
+        try {
+            Files.createDirectories(config.spoolDirectory());
+            Path local = config.spoolDirectory().resolve("manifest-" + run.runId().replace('/', '_') + ".json");
+            Path temp = local.resolveSibling(local.getFileName() + ".tmp");
+            Files.write(temp, json().writeValueAsBytes(manifest));
+            Files.move(temp, local, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return local;
+        } catch (IOException e) {
+            log.error("cannot write the local manifest in " + config.spoolDirectory() + ": " + Log.describe(e), e);
+            return null;
+        }
+    }
+
+    static ObjectMapper json() {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
+
+    public static String now() {
+        return Instant.now().toString();
+    }
+
+    static String humanBytes(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        if (bytes < 1024 * 1024) {
+            return String.format("%.1f KiB", bytes / 1024.0);
+        }
+        return String.format("%.1f MiB", bytes / (1024.0 * 1024));
+    }
+}

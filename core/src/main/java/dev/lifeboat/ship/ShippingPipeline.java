@@ -1,0 +1,180 @@
+package dev.lifeboat.ship;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.lifecycle.Log;
+import dev.lifeboat.spi.SourceFile;
+import dev.lifeboat.spi.UploadCancelledException;
+import dev.lifeboat.spi.UploadControl;
+import dev.lifeboat.spi.UploadResult;
+import dev.lifeboat.spi.Uploader;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Ships files concurrently, each with bounded retries and backoff, all under one upload deadline. At
+ * the deadline every upload in flight is cancelled and whatever is unfinished is reported with the
+ * reason, so the caller can still write the manifest and exit on time.
+ *
+ * <p>For every file the pipeline first reads the bytes it will ship once, for SHA-256 (the manifest's)
+ * and CRC32C; a checksum the backend reports that contradicts them fails the attempt.
+ */
+public final class ShippingPipeline {
+    private static final long BASE_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** How long cancelled uploads get to return after the deadline before they are abandoned. */
+    private static final long CANCEL_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    private final int concurrency;
+    private final int retries;
+    private final Log log;
+
+    @Inject
+    public ShippingPipeline(LifeboatConfig config, Log log) {
+        this(config.concurrency(), config.retries(), log);
+    }
+
+    public ShippingPipeline(int concurrency, int retries, Log log) {
+        this.concurrency = concurrency;
+        this.retries = retries;
+        this.log = log;
+    }
+
+    /** What the pipeline shipped and what it did not. */
+    public record Report(List<Manifest.Shipped> shipped, List<Skipped> notShipped) {}
+
+    private sealed interface Outcome permits Done, Failed {}
+
+    private record Done(Manifest.Shipped shipped) implements Outcome {}
+
+    private record Failed(Skipped skipped) implements Outcome {}
+
+    /**
+     * Ships {@code items} under {@code prefix} (the run's folder) and returns when all are done or the
+     * deadline has passed; never later than the deadline plus a short grace for cancelled uploads.
+     *
+     * @param droppedBytes bytes the capture dropped, by key (for stdout.log and stderr.log)
+     */
+    public Report ship(Uploader uploader, String prefix, List<ShipItem> items, Map<String, Long> droppedBytes,
+            long deadlineNanos) throws InterruptedException {
+        UploadControl all = UploadControl.withDeadline(deadlineNanos);
+        Map<ShipItem, Outcome> outcomes = new ConcurrentHashMap<>();
+        AtomicInteger threadNumber = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(concurrency, items.size())), r -> {
+            Thread t = new Thread(r, "lifeboat-ship-" + threadNumber.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (ShipItem item : items) {
+                pool.execute(() -> outcomes.put(item, shipOne(uploader, prefix, item, droppedBytes.get(item.key()), all)));
+            }
+            pool.shutdown();
+            if (!pool.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                log.warn("the deadline came before shipping finished: cancelling " + (items.size() - outcomes.size())
+                        + " upload(s)");
+                all.cancel();
+                pool.shutdownNow();
+                pool.awaitTermination(CANCEL_GRACE_NANOS, TimeUnit.NANOSECONDS);
+            }
+        } finally {
+            all.cancel();
+            pool.shutdownNow();
+        }
+        List<Manifest.Shipped> shipped = new ArrayList<>();
+        List<Skipped> notShipped = new ArrayList<>();
+        for (ShipItem item : items) {
+            Outcome outcome = outcomes.get(item);
+            if (outcome instanceof Done d) {
+                shipped.add(d.shipped());
+            } else if (outcome instanceof Failed f) {
+                notShipped.add(f.skipped());
+            } else {
+                notShipped.add(new Skipped(item.origin(), item.key(), Skipped.Reason.DEADLINE,
+                        "the deadline came before the upload finished"));
+            }
+        }
+        return new Report(shipped, notShipped);
+    }
+
+    private Outcome shipOne(Uploader uploader, String prefix, ShipItem item, Long dropped, UploadControl all) {
+        if (all.isCancelled()) {
+            return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.DEADLINE,
+                    "the deadline came before the upload started"));
+        }
+        SourceFile source = new SourceFile(item.source(), item.size());
+        Hashes hashes;
+        try {
+            hashes = Hashes.of(source);
+        } catch (NoSuchFileException e) {
+            return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.VANISHED, "the file disappeared"));
+        } catch (AccessDeniedException e) {
+            return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.UNREADABLE, "permission denied"));
+        } catch (IOException e) {
+            return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.READ_FAILED, Log.describe(e)));
+        }
+        String key = prefix + "/" + item.key();
+        String lastError = "no attempt";
+        for (int attempt = 1; attempt <= retries + 1; attempt++) {
+            UploadControl control = all.child(all.deadlineNanos());
+            long started = System.nanoTime();
+            try {
+                UploadResult result = uploader.upload(source, key, control);
+                if (result.bytes() != item.size()) {
+                    throw new IOException("the uploader reported " + result.bytes() + " bytes, expected " + item.size());
+                }
+                if (hashes.contradicts(result.checksumAlgorithm(), result.checksum())) {
+                    throw new IOException(result.checksumAlgorithm() + " mismatch: the backend reports " + result.checksum());
+                }
+                log.debug("shipped " + item.origin() + " -> " + result.location() + " in "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
+                Manifest.Checksum checksum = result.checksumAlgorithm() == null ? null
+                        : new Manifest.Checksum(result.checksumAlgorithm(), result.checksum(), result.verified());
+                return new Done(new Manifest.Shipped(item.key(), item.origin(), item.size(), hashes.sha256(),
+                        hashes.crc32c(), checksum, attempt, result.location(), dropped));
+            } catch (UploadCancelledException e) {
+                return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.DEADLINE,
+                        "cancelled at the deadline" + (attempt > 1 ? " (attempt " + attempt + ", before: " + lastError + ")" : "")));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.DEADLINE, "cancelled at the deadline"));
+            } catch (NoSuchFileException e) {
+                return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.VANISHED, "the file disappeared"));
+            } catch (IOException | RuntimeException e) {
+                lastError = Log.describe(e);
+                log.warn("upload of " + item.origin() + " failed (attempt " + attempt + " of " + (retries + 1) + "): " + lastError);
+                if (attempt <= retries && !backoff(attempt, all)) {
+                    return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.DEADLINE,
+                            "no time left to retry after: " + lastError));
+                }
+            }
+        }
+        return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.UPLOAD_FAILED,
+                (retries + 1) + " attempt(s) failed, the last: " + lastError));
+    }
+
+    /** Sleeps before the next attempt; false if the deadline would pass first. */
+    private static boolean backoff(int attempt, UploadControl all) {
+        long delay = BASE_BACKOFF_NANOS << Math.min(attempt - 1, 6);
+        delay += ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+        if (all.remaining().toNanos() <= delay) {
+            return false;
+        }
+        try {
+            TimeUnit.NANOSECONDS.sleep(delay);
+            return !all.isCancelled();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}

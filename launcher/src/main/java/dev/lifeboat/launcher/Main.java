@@ -1,0 +1,254 @@
+package dev.lifeboat.launcher;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import dev.lifeboat.config.ConfigException;
+import dev.lifeboat.config.ConfigLoader;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.RunId;
+import dev.lifeboat.inject.LifeboatModule;
+import dev.lifeboat.lifecycle.Log;
+import dev.lifeboat.lifecycle.RunInfo;
+import dev.lifeboat.lifecycle.SignalRouter;
+import dev.lifeboat.lifecycle.SupervisedChild;
+import dev.lifeboat.lifecycle.Supervisor;
+import dev.lifeboat.lifecycle.UploadNow;
+import dev.lifeboat.lifecycle.Version;
+import dev.lifeboat.plugin.PluginException;
+import dev.lifeboat.plugin.UploaderRegistry;
+import dev.lifeboat.process.ChildProcess;
+import dev.lifeboat.process.OutputCapture;
+import dev.lifeboat.process.Reaper;
+import dev.lifeboat.process.SpoolFile;
+import dev.lifeboat.ship.PrecheckedUploader;
+import dev.lifeboat.ship.UploaderService;
+import dev.lifeboat.spi.UploadControl;
+import dev.lifeboat.spi.Uploader;
+import dev.lifeboat.spi.UploaderFactory;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code lifeboat [OPTIONS] -- COMMAND [ARG...]}: runs COMMAND as the supervised child and ships its
+ * logs when it stops or the container is stopped. Subcommands: {@code upload}, {@code check},
+ * {@code plugins}.
+ */
+@Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = "Runs COMMAND as its child and, when a stop signal arrives or the child exits, ships the "
+                + "configured logs and the child's output to the destination within the grace period.",
+        subcommands = {Main.UploadCommand.class, Main.CheckCommand.class, Main.PluginsCommand.class})
+public final class Main implements Callable<Integer> {
+    /** Exit status for a usage or configuration error found before the child starts. */
+    static final int CONFIG_ERROR = 2;
+
+    @Mixin
+    Options options;
+
+    @Parameters(paramLabel = "COMMAND", description = "the command to run, with its arguments, after --")
+    List<String> command = new ArrayList<>();
+
+    public static void main(String[] args) {
+        // catch signals before anything else, so that a stop during start-up is kept
+        List<String> uncatchable = new ArrayList<>();
+        SignalRouter router = SignalRouter.install(uncatchable);
+        ROUTER = router;
+        CommandLine cli = new CommandLine(new Main())
+                .setStopAtPositional(true)
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    cmd.getErr().println("lifeboat: error: " + Log.describe(e));
+                    return 1;
+                });
+        System.exit(cli.execute(args));
+    }
+
+    private static SignalRouter ROUTER;
+
+    @Override
+    public Integer call() throws Exception {
+        Log log = Log.stderr(options.debug, options.quiet);
+        if (command.isEmpty()) {
+            log.error("no COMMAND given: lifeboat [OPTIONS] -- COMMAND [ARG...] (or lifeboat upload|check|plugins)");
+            return CONFIG_ERROR;
+        }
+        Instant started = Instant.now();
+        UploaderRegistry registry;
+        LifeboatConfig config;
+        try {
+            registry = UploaderRegistry.load(Main.class.getClassLoader());
+            config = new ConfigLoader(registry, System.getenv()).load(options.flags(), options.sets, options.config, true);
+        } catch (ConfigException | PluginException e) {
+            log.error(e.getMessage(), e);
+            return CONFIG_ERROR;
+        }
+        Map<String, String> env = System.getenv();
+        String hostname = RunId.hostname(env);
+        String runId = RunId.expand(config.runIdTemplate(), env, started, hostname, ProcessHandle.current().pid());
+        Path spool = config.spoolDirectory().resolve(runId.replace('/', '_'));
+        SpoolFile out;
+        SpoolFile err;
+        try {
+            Files.createDirectories(spool);
+            out = new SpoolFile(spool.resolve("stdout.spool"), config.outputLimit());
+            err = new SpoolFile(spool.resolve("stderr.spool"), config.outputLimit());
+        } catch (IOException e) {
+            log.error("--spool-dir: cannot write to " + config.spoolDirectory() + ": " + Log.describe(e), e);
+            return CONFIG_ERROR;
+        }
+        PrecheckedUploader prechecked = PrecheckedUploader.none();
+        UploaderFactory factory = registry.find(config.scheme());
+        if (factory.checkBeforeChild()) {
+            try {
+                Uploader uploader = UploaderService.createAndCheck(factory, config,
+                        UploadControl.withTimeout(config.gracePeriod()));
+                prechecked = new PrecheckedUploader(uploader);
+            } catch (IOException e) {
+                log.error("destination " + config.destination() + " cannot be written: " + Log.describe(e), e);
+                return CONFIG_ERROR;
+            }
+        }
+
+        Reaper.becomeSubreaper();
+        ChildProcess child;
+        try {
+            child = ChildProcess.spawn(command, env, config.processGroup());
+        } catch (IOException e) {
+            log.error(e.getMessage(), e);
+            return e.getMessage().contains("no such file") ? 127 : 126;
+        }
+        Reaper reaper = Reaper.start(child);
+        SupervisedChild supervised = new SupervisedChild(child, OutputCapture.stdout(child, out),
+                OutputCapture.stderr(child, err), reaper);
+
+        // everything below is only needed at shutdown: it loads while the child runs
+        Supervisor supervisor;
+        try {
+            Injector injector = Guice.createInjector(new LifeboatModule(config.withSpool(spool), registry, log,
+                    new RunInfo(runId, started, hostname, List.copyOf(command)), supervised, prechecked));
+            supervisor = injector.getInstance(Supervisor.class);
+        } catch (RuntimeException | LinkageError e) {
+            return supervisePlainly(child, log, e, config.processGroup());
+        }
+        ROUTER.attach(supervisor::onSignal);
+        return supervisor.run();
+    }
+
+    /**
+     * The fallback if Lifeboat cannot assemble itself once the child runs: it must not take the child
+     * down with it, so it goes on forwarding signals and passes the child's status on, shipping nothing.
+     */
+    private static int supervisePlainly(ChildProcess child, Log log, Throwable cause, boolean group)
+            throws InterruptedException {
+        log.error("internal error, logs will not be shipped for this run: " + Log.describe(cause), cause);
+        ROUTER.attach(signal -> child.signal(signal, group));
+        Integer status = child.awaitExit(Long.MAX_VALUE);
+        return dev.lifeboat.process.Posix.exitStatus(status);
+    }
+
+    @Command(name = "upload", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Ships the configured logs now and exits: for a Kubernetes preStop hook, cron, or by hand. "
+                    + "Exit status 0 when everything matched was shipped, 1 otherwise, 2 for a configuration error.")
+    static final class UploadCommand implements Callable<Integer> {
+        @Mixin
+        Options options;
+
+        @Override
+        public Integer call() throws Exception {
+            Log log = Log.stderr(options.debug, options.quiet);
+            Instant started = Instant.now();
+            UploaderRegistry registry;
+            LifeboatConfig config;
+            try {
+                registry = UploaderRegistry.load(Main.class.getClassLoader());
+                config = new ConfigLoader(registry, System.getenv()).load(options.flags(), options.sets, options.config, true);
+            } catch (ConfigException | PluginException e) {
+                log.error(e.getMessage(), e);
+                return CONFIG_ERROR;
+            }
+            Map<String, String> env = System.getenv();
+            String hostname = RunId.hostname(env);
+            String runId = RunId.expand(config.runIdTemplate(), env, started, hostname, ProcessHandle.current().pid());
+            Injector injector = Guice.createInjector(new LifeboatModule(config, registry, log,
+                    new RunInfo(runId, started, hostname, List.of()), null, PrecheckedUploader.none()));
+            ROUTER.attach(signal -> log.info("received a signal while uploading; carrying on within the deadline"));
+            return injector.getInstance(UploadNow.class).run();
+        }
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Validates the configuration, resolves the uploader and proves the destination is writable. "
+                    + "Exit status 0 when it is, 1 when the destination fails the check, 2 for a configuration error.")
+    static final class CheckCommand implements Callable<Integer> {
+        @Mixin
+        Options options;
+
+        @Override
+        public Integer call() throws Exception {
+            Log log = Log.stderr(options.debug, options.quiet);
+            UploaderRegistry registry;
+            LifeboatConfig config;
+            try {
+                registry = UploaderRegistry.load(Main.class.getClassLoader());
+                config = new ConfigLoader(registry, System.getenv()).load(options.flags(), options.sets, options.config, true);
+            } catch (ConfigException | PluginException e) {
+                log.error(e.getMessage(), e);
+                return CONFIG_ERROR;
+            }
+            UploaderFactory factory = registry.find(config.scheme());
+            long start = System.nanoTime();
+            try (Uploader uploader = UploaderService.createAndCheck(factory, config,
+                    UploadControl.withTimeout(config.gracePeriod()))) {
+                PrintWriter out = new PrintWriter(System.out, true);
+                out.println("ok: " + config.destination() + " is writable (" + factory.scheme() + " uploader "
+                        + UploaderRegistry.describe(factory) + ", checked in "
+                        + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms)");
+                return 0;
+            } catch (IOException e) {
+                log.error("check failed: " + config.destination() + ": " + Log.describe(e), e);
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "plugins", mixinStandardHelpOptions = true,
+            description = "Lists the uploaders found: scheme, implementing class, jar, version.")
+    static final class PluginsCommand implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            UploaderRegistry registry;
+            try {
+                registry = UploaderRegistry.load(Main.class.getClassLoader());
+            } catch (PluginException e) {
+                System.err.println("lifeboat: error: " + e.getMessage());
+                return CONFIG_ERROR;
+            }
+            System.out.printf("%-8s %-55s %-30s %s%n", "SCHEME", "CLASS", "JAR", "VERSION");
+            for (Map.Entry<String, UploaderFactory> e : registry.factories().entrySet()) {
+                Class<?> type = e.getValue().getClass();
+                System.out.printf("%-8s %-55s %-30s %s%n", e.getKey(), type.getName(), UploaderRegistry.location(type),
+                        UploaderRegistry.version(type));
+            }
+            return 0;
+        }
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"lifeboat " + Version.get() + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

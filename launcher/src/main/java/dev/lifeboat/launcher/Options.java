@@ -1,0 +1,82 @@
+package dev.lifeboat.launcher;
+
+import dev.lifeboat.config.ConfigKey;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The options every command shares. Values left unset fall back to the environment, the file, the default. */
+public final class Options {
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file holding any of these options (env LIFEBOAT_CONFIG)")
+    Path config;
+
+    @Option(names = "--destination", paramLabel = "URI",
+            description = "where logs go; the scheme picks the uploader: file:///archive, hdfs://nn:8020/logs, s3://bucket/prefix, gs://bucket/prefix (env LIFEBOAT_DESTINATION)")
+    String destination;
+
+    @Option(names = "--logs", paramLabel = "GLOB",
+            description = "files to ship, repeatable, ** allowed (env LIFEBOAT_LOGS, comma-separated)")
+    List<String> logs = new ArrayList<>();
+
+    @Option(names = "--grace-period", paramLabel = "DURATION",
+            description = "budget from the first stop signal to Lifeboat's exit; set it a little under docker stop -t / terminationGracePeriodSeconds (default 10s)")
+    String gracePeriod;
+
+    @Option(names = "--child-timeout", paramLabel = "DURATION",
+            description = "how long the child may take to exit after the forwarded signal before SIGKILL (default: half the grace period)")
+    String childTimeout;
+
+    @Option(names = "--run-id", paramLabel = "TEMPLATE",
+            description = "this run's folder under the destination; {hostname}, {start}, {start-ms}, {pid}, {env:NAME} (default {hostname}/{start})")
+    String runId;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "uploader option, repeatable, e.g. s3.region=eu-west-1")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--concurrency", paramLabel = "N", description = "uploads in flight at once (default 4)")
+    String concurrency;
+
+    @Option(names = "--retries", paramLabel = "N", description = "retries of a failed upload, within the deadline (default 2)")
+    String retries;
+
+    @Option(names = "--output-limit", paramLabel = "SIZE",
+            description = "bytes of the child's stdout and of its stderr kept for shipping, the newest (default 64MiB)")
+    String outputLimit;
+
+    @Option(names = "--process-group", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "start the child in its own process group and deliver signals to the whole group")
+    String processGroup;
+
+    @Option(names = "--follow-symlinks", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "follow symbolic links that lead out of a glob's base directory")
+    String followSymlinks;
+
+    @Option(names = "--spool-dir", paramLabel = "DIR", description = "where captured output and the local manifest are kept (default $TMPDIR/lifeboat)")
+    String spoolDir;
+
+    @Option(names = "--debug", description = "show stack traces and debug messages")
+    boolean debug;
+
+    @Option(names = "--quiet", description = "only warnings and errors")
+    boolean quiet;
+
+    /** The flags given, by key. */
+    Map<ConfigKey, Object> flags() {
+        Map<ConfigKey, Object> flags = new EnumMap<>(ConfigKey.class);
+        flags.put(ConfigKey.DESTINATION, destination);
+        flags.put(ConfigKey.LOGS, logs);
+        flags.put(ConfigKey.GRACE_PERIOD, gracePeriod);
+        flags.put(ConfigKey.CHILD_TIMEOUT, childTimeout);
+        flags.put(ConfigKey.RUN_ID, runId);
+        flags.put(ConfigKey.CONCURRENCY, concurrency);
+        flags.put(ConfigKey.RETRIES, retries);
+        flags.put(ConfigKey.OUTPUT_LIMIT, outputLimit);
+        flags.put(ConfigKey.PROCESS_GROUP, processGroup);
+        flags.put(ConfigKey.FOLLOW_SYMLINKS, followSymlinks);
+        flags.put(ConfigKey.SPOOL_DIR, spoolDir);
+        return flags;
+    }
+}
