@@ -1,0 +1,124 @@
+package dev.lifeboat.uploader.s3;
+
+import dev.lifeboat.spi.SourceFile;
+import dev.lifeboat.spi.UploadControl;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.function.BooleanSupplier;
+import software.amazon.awssdk.http.ContentStreamProvider;
+
+/**
+ * The bytes {@code [offset, offset + length)} of a source file as a request body. Every stream the SDK opens
+ * (one per attempt) reads the file afresh, computes the local checksum as it goes and stops with an
+ * {@link IOException} once the upload is cancelled or stopped, so that a cancelled request never delivers a
+ * complete body. {@link #complete()} turns true once one stream was read to its end: from then on the request
+ * may already be committed by the server and is waited for rather than abandoned.
+ */
+final class RangeBody implements ContentStreamProvider {
+    private final SourceFile source;
+    private final long offset;
+    private final long length;
+    private final UploadControl control;
+    private final BooleanSupplier stopped;
+    private final S3Config.Checksum algorithm;
+    private volatile byte[] checksum;
+
+    RangeBody(SourceFile source, long offset, long length, UploadControl control, BooleanSupplier stopped,
+              S3Config.Checksum algorithm) {
+        this.source = source;
+        this.offset = offset;
+        this.length = length;
+        this.control = control;
+        this.stopped = stopped;
+        this.algorithm = algorithm;
+    }
+
+    long length() {
+        return length;
+    }
+
+    /** The raw checksum of the bytes read by the last stream that reached its end, or null. */
+    byte[] checksum() {
+        return checksum;
+    }
+
+    boolean complete() {
+        return checksum != null;
+    }
+
+    @Override
+    public InputStream newStream() {
+        try {
+            return new Reading(source.openStream(offset));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "lifeboat-file-range";
+    }
+
+    private final class Reading extends InputStream {
+        private final InputStream in;
+        private final Checksums.Running running = Checksums.start(algorithm);
+        private long left = length;
+        private boolean finished;
+
+        Reading(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (control.isCancelled() || stopped.getAsBoolean()) {
+                throw new IOException("upload stopped");
+            }
+            if (len == 0) {
+                return 0;
+            }
+            if (left <= 0) {
+                finish();
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n < 0) {
+                throw new IOException("file shrank while it was read: " + source.path() + " has " + left
+                        + " bytes fewer than the " + source.size() + " measured");
+            }
+            running.update(b, off, n);
+            left -= n;
+            control.addProgress(n);
+            if (left == 0) {
+                finish();
+            }
+            return n;
+        }
+
+        private void finish() {
+            if (!finished) {
+                finished = true;
+                checksum = running.value();
+            }
+        }
+
+        @Override
+        public int available() throws IOException {
+            return (int) Math.min(in.available(), left);
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+}
