@@ -1,0 +1,536 @@
+package dev.lifeboat.uploader.hdfs;
+
+import dev.lifeboat.spi.InvalidOptionException;
+import dev.lifeboat.spi.SourceFile;
+import dev.lifeboat.spi.UploadCancelledException;
+import dev.lifeboat.spi.UploadControl;
+import dev.lifeboat.spi.UploadResult;
+import dev.lifeboat.spi.Uploader;
+import dev.lifeboat.spi.UploaderContext;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.PrivilegedExceptionAction;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32C;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.crypto.CryptoOutputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileChecksum;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
+import org.apache.hadoop.security.SecurityUtil;
+import org.apache.hadoop.security.UserGroupInformation;
+
+/**
+ * Ships files to HDFS (or ViewFs over HDFS) through one warm {@link FileSystem} instance.
+ *
+ * <p>Each file is written to {@code .<name>.lifeboat-<uuid>.tmp} next to its final name, its HDFS
+ * checksum in COMPOSITE_CRC mode (a CRC32C of the whole file, independent of block and chunk sizes) is
+ * compared with the CRC32C of the bytes sent, and it is then renamed over the final name (an atomic
+ * overwriting rename on HDFS). A failed or cancelled upload deletes its temporary file.
+ *
+ * <p>The blocking Hadoop calls of each upload run on a worker thread; the caller waits no longer than the
+ * deadline, and cancellation interrupts the worker, which aborts the stream and deletes the temporary file.
+ */
+final class HdfsUploader implements Uploader {
+    private static final int CHUNK = 256 * 1024;
+    private static final String COMPOSITE_CRC32C = "COMPOSITE-CRC32C";
+    private static final byte[] PROBE = "lifeboat write check\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int MAX_TEMP_NAME_PREFIX = 100;
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final String scheme;
+    private final FileSystem fs;
+    private final UserGroupInformation ugi;
+    private final Path root;
+    private final FsPermission filePermission;
+    private final FsPermission dirPermission;
+    private final short replication;
+    private final long blockSize;
+    private final int bufferSize;
+    private final HdfsErrors errors;
+    private final ExecutorService workers;
+    private final BoundedCall.Runner asUser;
+    private final Set<Path> knownDirectories = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private HdfsUploader(String scheme, FileSystem fs, UserGroupInformation ugi, Path root, FsPermission filePermission,
+            FsPermission dirPermission, short replication, long blockSize, int bufferSize, HdfsErrors errors) {
+        this.scheme = scheme;
+        this.fs = fs;
+        this.ugi = ugi;
+        this.root = root;
+        this.filePermission = filePermission;
+        this.dirPermission = dirPermission;
+        this.replication = replication;
+        this.blockSize = blockSize;
+        this.bufferSize = bufferSize;
+        this.errors = errors;
+        ClassLoader loader = HdfsUploader.class.getClassLoader();
+        ThreadFactory threads = r -> {
+            Thread t = new Thread(r, "lifeboat-" + scheme + "-" + THREADS.incrementAndGet());
+            t.setDaemon(true);
+            t.setContextClassLoader(loader);
+            return t;
+        };
+        this.workers = Executors.newCachedThreadPool(threads);
+        this.asUser = new BoundedCall.Runner() {
+            @Override
+            public <T> T run(BoundedCall.Body<T> body, BoundedCall<T> call) throws IOException, InterruptedException {
+                return ugi.doAs((PrivilegedExceptionAction<T>) () -> body.run(call));
+            }
+        };
+    }
+
+    /** Builds the configuration, logs in and creates the file system; no namenode call is made. */
+    static Uploader open(URI destination, HdfsOptions options, UploaderContext context)
+            throws IOException, InvalidOptionException {
+        Thread thread = Thread.currentThread();
+        ClassLoader saved = thread.getContextClassLoader();
+        thread.setContextClassLoader(HdfsUploader.class.getClassLoader());
+        try {
+            return create(destination, options, context);
+        } finally {
+            thread.setContextClassLoader(saved);
+        }
+    }
+
+    private static Uploader create(URI destination, HdfsOptions options, UploaderContext context)
+            throws IOException, InvalidOptionException {
+        String scheme = destination.getScheme().toLowerCase(Locale.ROOT);
+        Configuration conf = configuration(options, context.environment());
+        FsPermission umask = FsPermission.getUMask(conf);
+        FsPermission filePermission = options.permission.map(FsPermission::new)
+                .orElseGet(() -> FsPermission.getFileDefault().applyUMask(umask));
+        FsPermission dirPermission = options.dirPermission.map(FsPermission::new)
+                .orElseGet(() -> FsPermission.getDirDefault().applyUMask(umask));
+        // permissions are always passed explicitly; with an option set they must not be masked again
+        if (options.permission.isPresent() || options.dirPermission.isPresent()) {
+            conf.set("fs.permissions.umask-mode", "000");
+        }
+
+        UserGroupInformation ugi = login(scheme, options, conf);
+        URI fsUri = fileSystemUri(destination, conf);
+        FileSystem fs;
+        try {
+            fs = ugi.doAs((PrivilegedExceptionAction<FileSystem>) () -> FileSystem.newInstance(fsUri, conf));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while creating the " + scheme + " client");
+        }
+        Path root = fs.makeQualified(new Path(fsUri.getScheme(), fsUri.getAuthority(), destination.getPath()));
+        short replication = options.replication.orElseGet(() -> fs.getDefaultReplication(root));
+        long blockSize = options.blockSize.orElseGet(() -> fs.getDefaultBlockSize(root));
+        int bufferSize = conf.getInt("io.file.buffer.size", 4096);
+        HdfsErrors errors = new HdfsErrors(scheme, namenodes(fsUri, conf), ugi.getShortUserName());
+        context.logger().log(System.Logger.Level.DEBUG, () -> "HDFS uploader for " + root + " as " + ugi.getUserName()
+                + " (" + ugi.getAuthenticationMethod() + "), replication " + replication + ", block size " + blockSize);
+        return new HdfsUploader(scheme, fs, ugi, root, filePermission, dirPermission, replication, blockSize,
+                bufferSize, errors);
+    }
+
+    /**
+     * Hadoop's defaults, then core-site.xml and hdfs-site.xml from the configuration directory, then
+     * Lifeboat's tuning, then {@code conf.*} options, then the checksum settings Lifeboat relies on.
+     */
+    static Configuration configuration(HdfsOptions options, Map<String, String> environment)
+            throws InvalidOptionException {
+        Configuration conf = new Configuration();
+        conf.setClassLoader(HdfsUploader.class.getClassLoader());
+        java.nio.file.Path dir = options.configDir.orElse(null);
+        if (dir == null) {
+            String env = environment.get(HdfsOptions.HADOOP_CONF_DIR);
+            if (env != null && !env.isBlank()) {
+                dir = java.nio.file.Path.of(env.trim());
+                if (!Files.isDirectory(dir)) {
+                    throw new InvalidOptionException(HdfsOptions.CONFIG_DIR,
+                            "HADOOP_CONF_DIR names no directory: " + dir);
+                }
+            }
+        }
+        if (dir != null) {
+            for (String name : List.of("core-site.xml", "hdfs-site.xml")) {
+                java.nio.file.Path file = dir.resolve(name);
+                if (Files.isRegularFile(file)) {
+                    conf.addResource(new Path(file.toUri()));
+                }
+            }
+            try {
+                conf.get("fs.defaultFS"); // loads the files now, so that a broken one is reported here
+            } catch (RuntimeException e) {
+                throw new InvalidOptionException(HdfsOptions.CONFIG_DIR, "cannot read the Hadoop configuration in "
+                        + dir + ": " + HdfsErrors.firstLine(String.valueOf(e.getMessage())), e);
+            }
+        }
+        HdfsClientTuning.DEFAULTS.forEach(conf::set);
+        options.conf.forEach(conf::set);
+        HdfsClientTuning.FORCED.forEach(conf::set);
+        if (options.kerberosPrincipal.isPresent()) {
+            conf.set("hadoop.security.authentication", "kerberos");
+        }
+        return conf;
+    }
+
+    private static UserGroupInformation login(String scheme, HdfsOptions options, Configuration conf)
+            throws IOException, InvalidOptionException {
+        // UserGroupInformation keeps its security settings per JVM; Lifeboat runs one HDFS uploader
+        UserGroupInformation.setConfiguration(conf);
+        if (options.kerberosPrincipal.isPresent()) {
+            String principal = SecurityUtil.getServerPrincipal(options.kerberosPrincipal.get(), (String) null);
+            String keytab = options.kerberosKeytab.orElseThrow().toString();
+            try {
+                return UserGroupInformation.loginUserFromKeytabAndReturnUGI(principal, keytab);
+            } catch (IOException e) {
+                throw new IOException("Kerberos login as " + principal + " with keytab " + keytab + " failed: "
+                        + HdfsErrors.firstLine(e.getMessage()), e);
+            }
+        }
+        if (options.user.isPresent()) {
+            if (UserGroupInformation.isSecurityEnabled()) {
+                throw new InvalidOptionException(HdfsOptions.USER, "applies to simple authentication, but the "
+                        + "Hadoop configuration enables Kerberos: set " + scheme + ".kerberos-principal and "
+                        + scheme + ".kerberos-keytab instead");
+            }
+            return UserGroupInformation.createRemoteUser(options.user.get());
+        }
+        return UserGroupInformation.getCurrentUser();
+    }
+
+    private static URI fileSystemUri(URI destination, Configuration conf) throws InvalidOptionException {
+        String scheme = destination.getScheme().toLowerCase(Locale.ROOT);
+        String authority = destination.getRawAuthority();
+        if (authority == null || authority.isEmpty()) {
+            URI defaultFs = FileSystem.getDefaultUri(conf);
+            if (!scheme.equalsIgnoreCase(defaultFs.getScheme()) || defaultFs.getAuthority() == null) {
+                throw new InvalidOptionException(null, scheme + ":///path takes the file system from fs.defaultFS, "
+                        + "which is " + defaultFs + ": name the " + (scheme.equals("hdfs") ? "namenode" : "mount table")
+                        + " in the destination or set fs.defaultFS in core-site.xml");
+            }
+            return defaultFs;
+        }
+        try {
+            return new URI(scheme, authority, "/", null, null);
+        } catch (URISyntaxException e) {
+            throw new InvalidOptionException(null, "not a valid " + scheme + " destination: " + destination);
+        }
+    }
+
+    /** How to name the namenode(s) of {@code fsUri} in a message: host:port, or the HA nameservice's list. */
+    private static String namenodes(URI fsUri, Configuration conf) {
+        String host = fsUri.getHost();
+        if (!"hdfs".equalsIgnoreCase(fsUri.getScheme()) || host == null) {
+            return fsUri.getAuthority();
+        }
+        if (fsUri.getPort() < 0 && conf.getTrimmedStringCollection("dfs.nameservices").contains(host)) {
+            List<String> addresses = new ArrayList<>();
+            for (String nn : conf.getTrimmedStringCollection("dfs.ha.namenodes." + host)) {
+                String address = conf.getTrimmed("dfs.namenode.rpc-address." + host + "." + nn);
+                if (address != null) {
+                    addresses.add(address);
+                }
+            }
+            return "of nameservice " + host + (addresses.isEmpty() ? "" : " (" + String.join(", ", addresses) + ")");
+        }
+        return host + ":" + (fsUri.getPort() < 0 ? 8020 : fsUri.getPort());
+    }
+
+    // ---- check ---------------------------------------------------------------------------------
+
+    @Override
+    public void check(UploadControl control) throws IOException, InterruptedException {
+        ensureOpen();
+        BoundedCall.call(workers, asUser, control, call -> {
+            try {
+                probe();
+            } catch (IOException e) {
+                throw errors.translate(e, "writing to " + root);
+            }
+            return null;
+        });
+    }
+
+    /** Creates the destination if needed, then writes, verifies and deletes a small file in it. */
+    private void probe() throws IOException {
+        requireCredentials();
+        FileStatus status = null;
+        try {
+            status = fs.getFileStatus(root);
+        } catch (FileNotFoundException e) {
+            // created below
+        }
+        if (status != null && !status.isDirectory()) {
+            throw new IOException(root + " is a file, not a directory");
+        }
+        if (status == null) {
+            mkdirs(root);
+        }
+        Path probe = new Path(root, ".lifeboat-check-" + UUID.randomUUID());
+        boolean created = false;
+        try {
+            try (FSDataOutputStream out = fs.create(probe, filePermission, false, bufferSize, replication, blockSize,
+                    null)) {
+                created = true;
+                out.write(PROBE);
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(PROBE);
+            verify(fs, probe, PROBE.length, crc.getValue());
+        } finally {
+            if (created) {
+                fs.delete(probe, false);
+            }
+        }
+    }
+
+    /** With Kerberos on, a user with neither a ticket nor a delegation token cannot get anywhere: say so. */
+    private void requireCredentials() throws IOException {
+        if (!UserGroupInformation.isSecurityEnabled()) {
+            return;
+        }
+        UserGroupInformation user = ugi.getRealUser() != null ? ugi.getRealUser() : ugi;
+        if (!user.hasKerberosCredentials() && ugi.getTokens().isEmpty()) {
+            throw new IOException("no Kerberos credentials for " + root + ": set " + scheme + ".kerberos-principal and "
+                    + scheme + ".kerberos-keytab, or provide a ticket cache (kinit)");
+        }
+        user.checkTGTAndReloginFromKeytab();
+    }
+
+    // ---- upload --------------------------------------------------------------------------------
+
+    @Override
+    public UploadResult upload(SourceFile source, String key, UploadControl control)
+            throws IOException, InterruptedException {
+        ensureOpen();
+        control.checkCancelled();
+        Path target = resolve(key);
+        return BoundedCall.call(workers, asUser, control, call -> write(source, target, control, call));
+    }
+
+    private UploadResult write(SourceFile source, Path target, UploadControl control, BoundedCall<?> call)
+            throws IOException {
+        Path temp = temporaryFor(target);
+        FSDataOutputStream out = null;
+        boolean created = false;
+        boolean done = false;
+        try (InputStream in = source.openStream()) {
+            requireCredentials();
+            mkdirs(target.getParent());
+            call.checkpoint();
+            out = fs.create(temp, filePermission, false, bufferSize, replication, blockSize, null);
+            created = true;
+            boolean encrypted = out.getWrappedStream() instanceof CryptoOutputStream;
+            CRC32C crc = new CRC32C();
+            byte[] buffer = new byte[(int) Math.min(CHUNK, Math.max(1, source.size()))];
+            long written = 0;
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                call.checkpoint();
+                out.write(buffer, 0, n);
+                crc.update(buffer, 0, n);
+                written += n;
+                control.addProgress(n);
+            }
+            if (written != source.size()) {
+                throw new IOException("read " + written + " of " + source.size() + " bytes from " + source.path());
+            }
+            call.checkpoint();
+            FSDataOutputStream closing = out;
+            out = null;
+            closing.close();
+            call.checkpoint();
+            // in an encryption zone HDFS checksums the encrypted bytes: nothing to compare with
+            boolean verified = !encrypted && verify(fs, temp, written, crc.getValue());
+            if (!call.commit()) {
+                throw new UploadCancelledException("upload cancelled");
+            }
+            rename(temp, target);
+            done = true;
+            return new UploadResult(target.toString(), written, "CRC32C", hex(crc.getValue()), verified);
+        } catch (IOException e) {
+            if (call.cancelled()) {
+                throw new UploadCancelledException("upload cancelled", e);
+            }
+            throw errors.translate(e, "writing " + target);
+        } finally {
+            if (!done) {
+                if (out != null) {
+                    abort(out);
+                }
+                call.detach();
+                if (created) {
+                    deleteQuietly(temp);
+                }
+            }
+        }
+    }
+
+    /**
+     * Compares HDFS's COMPOSITE_CRC checksum of {@code file} with {@code expectedCrc32c}, the CRC32C of the
+     * {@code length} bytes sent. Returns true when they match, false when the file system offers no
+     * checksum; throws on a mismatch. A file without blocks has no composite CRC (HDFS answers with its
+     * MD5-of-CRC placeholder): the namenode's length of 0 is then the whole verification.
+     */
+    static boolean verify(FileSystem fs, Path file, long length, long expectedCrc32c) throws IOException {
+        if (length == 0) {
+            long stored = fs.getFileStatus(file).getLen();
+            if (stored != 0) {
+                throw new IOException("length mismatch for " + fs.makeQualified(file) + ": HDFS stored " + stored
+                        + " bytes, 0 were sent");
+            }
+            return true;
+        }
+        FileChecksum checksum = fs.getFileChecksum(file);
+        if (checksum == null) {
+            return false;
+        }
+        if (!COMPOSITE_CRC32C.equals(checksum.getAlgorithmName()) || checksum.getLength() != 4) {
+            throw new IOException("expected a " + COMPOSITE_CRC32C + " checksum of " + fs.makeQualified(file)
+                    + " from HDFS, got "
+                    + checksum.getAlgorithmName());
+        }
+        byte[] b = checksum.getBytes();
+        long stored = ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
+        if (stored != expectedCrc32c) {
+            throw new IOException("checksum mismatch for " + fs.makeQualified(file) + ": HDFS stored CRC32C " + hex(stored)
+                    + ", the bytes sent have " + hex(expectedCrc32c));
+        }
+        return true;
+    }
+
+    /**
+     * Stops a stream without completing its file: with the interrupt flag set, {@code close()} stops waiting
+     * for the datanodes' acknowledgements, tears the pipeline down and releases the lease without asking the
+     * namenode to complete the file.
+     */
+    private static void abort(FSDataOutputStream out) {
+        Thread.currentThread().interrupt();
+        try {
+            out.close();
+        } catch (IOException | RuntimeException e) {
+            // expected: the stream reports the interruption or the failure that stopped the upload
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    private void deleteQuietly(Path temp) {
+        try {
+            fs.delete(temp, false);
+        } catch (IOException | RuntimeException e) {
+            // best effort, bounded by the client's RPC timeouts; a leftover .lifeboat-*.tmp is harmless
+        }
+    }
+
+    private void mkdirs(Path dir) throws IOException {
+        if (knownDirectories.contains(dir)) {
+            return;
+        }
+        if (!fs.mkdirs(dir, dirPermission)) {
+            throw new IOException("cannot create directory " + dir);
+        }
+        knownDirectories.add(dir);
+    }
+
+    /**
+     * HDFS replaces the target atomically (rename with OVERWRITE). ViewFs has no overwriting rename: an
+     * existing target is deleted first, so a reader may briefly see no file, never a partial one.
+     */
+    private void rename(Path temp, Path target) throws IOException {
+        if (fs instanceof DistributedFileSystem dfs) {
+            dfs.rename(temp, target, Options.Rename.OVERWRITE);
+            return;
+        }
+        if (fs.rename(temp, target)) {
+            return;
+        }
+        if (fs.exists(target) && !fs.getFileStatus(target).isDirectory()) {
+            fs.delete(target, false);
+            if (fs.rename(temp, target)) {
+                return;
+            }
+        }
+        throw new IOException("cannot rename " + temp + " to " + target);
+    }
+
+    /** Resolves {@code key} under the destination, refusing anything that would land outside it. */
+    Path resolve(String key) throws IOException {
+        if (key == null || key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.contains("\0")) {
+            throw new IOException("invalid key '" + key + "'");
+        }
+        for (String segment : key.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                throw new IOException("invalid key '" + key + "': empty, '.' or '..' segment");
+            }
+            if (segment.contains(":")) {
+                throw new IOException("invalid key '" + key + "': HDFS file names cannot contain ':'");
+            }
+        }
+        return new Path(root, key);
+    }
+
+    static Path temporaryFor(Path target) {
+        String name = target.getName();
+        if (name.length() > MAX_TEMP_NAME_PREFIX) {
+            name = name.substring(0, MAX_TEMP_NAME_PREFIX);
+        }
+        return new Path(target.getParent(), "." + name + ".lifeboat-" + UUID.randomUUID() + ".tmp");
+    }
+
+    static String hex(long crc32c) {
+        return String.format(Locale.ROOT, "%08x", crc32c & 0xffffffffL);
+    }
+
+    Path root() {
+        return root;
+    }
+
+    FileSystem fileSystem() {
+        return fs;
+    }
+
+    private void ensureOpen() throws IOException {
+        if (closed) {
+            throw new IOException("uploader is closed");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        workers.shutdownNow();
+        try {
+            workers.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        fs.close();
+    }
+
+    @Override
+    public String toString() {
+        return scheme + " uploader at " + root;
+    }
+}

@@ -1,0 +1,320 @@
+package dev.lifeboat.uploader.hdfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lifeboat.spi.SourceFile;
+import dev.lifeboat.spi.UploadCancelledException;
+import dev.lifeboat.spi.UploadControl;
+import dev.lifeboat.spi.UploadResult;
+import dev.lifeboat.spi.Uploader;
+import dev.lifeboat.spi.UploaderContext;
+import dev.lifeboat.spi.UploaderFactory;
+import dev.lifeboat.testkit.AbstractUploaderContractTest;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The uploader contract against a real MiniDFSCluster, plus what is particular to HDFS. */
+class TestHdfsUploaderContract extends AbstractUploaderContractTest {
+    private static MiniDFSCluster cluster;
+    private static FileSystem hdfs;
+
+    @BeforeAll
+    static void startCluster() throws IOException {
+        cluster = MiniHdfs.start("contract");
+        hdfs = cluster.getFileSystem();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.shutdown();
+        }
+    }
+
+    @Override
+    protected UploaderFactory factory() {
+        return new HdfsUploaderFactory();
+    }
+
+    @Override
+    protected URI destination() {
+        return URI.create(cluster.getURI() + "/contract");
+    }
+
+    @Override
+    protected Map<String, String> options() {
+        return MiniHdfs.clientOptions();
+    }
+
+    @Override
+    protected Optional<byte[]> readObject(String key) throws IOException {
+        return MiniHdfs.read(hdfs, new Path("/contract/" + key));
+    }
+
+    @Override
+    protected Map<String, Map<String, String>> invalidOptions() {
+        return Map.of(
+                "replication", Map.of("replication", "abc"),
+                "permission", Map.of("permission", "999"),
+                "block-size", Map.of("block-size", "1000"),
+                "kerberos-keytab", Map.of("kerberos-principal", "lifeboat@EXAMPLE.COM"),
+                "kerberos-principal", Map.of("kerberos-keytab", "/etc/hostname"),
+                "conf.dfs.checksum.combine.mode", Map.of("conf.dfs.checksum.combine.mode", "MD5MD5CRC"),
+                "config-dir", Map.of("config-dir", "/no/such/dir"));
+    }
+
+    private Uploader uploader(URI destination, Map<String, String> extra) throws Exception {
+        return uploader(new HdfsUploaderFactory(), destination, extra, context());
+    }
+
+    private static Uploader uploader(UploaderFactory factory, URI destination, Map<String, String> extra,
+            UploaderContext context) throws Exception {
+        Map<String, String> options = new HashMap<>(MiniHdfs.clientOptions());
+        options.putAll(extra);
+        factory.validate(destination, options);
+        return factory.create(destination, options, context);
+    }
+
+    private static String crc32cHex(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        return String.format("%08x", crc.getValue());
+    }
+
+    @Test
+    void reportsTheVerifiedCrc32cInHex() throws Exception {
+        byte[] content = "checksummed line\n".repeat(1000).getBytes(StandardCharsets.UTF_8);
+        var file = localFile("crc.log", content);
+        UploadResult result = uploader().upload(source(file), key("crc.log"), generous());
+        assertEquals("CRC32C", result.checksumAlgorithm());
+        assertEquals(crc32cHex(content), result.checksum());
+        assertTrue(result.verified(), "HDFS compared its COMPOSITE_CRC with the bytes sent");
+        assertEquals(cluster.getURI() + "/contract/" + key("crc.log"), result.location());
+    }
+
+    @Test
+    void aChecksumMismatchIsReported() throws Exception {
+        byte[] content = "some bytes\n".getBytes(StandardCharsets.UTF_8);
+        Path p = new Path("/mismatch/file.log");
+        try (var out = hdfs.create(p)) {
+            out.write(content);
+        }
+        FileSystem fs = ((HdfsUploader) uploader()).fileSystem();
+        CRC32C crc = new CRC32C();
+        crc.update(content);
+        assertTrue(HdfsUploader.verify(fs, p, content.length, crc.getValue()));
+        IOException e = assertThrows(IOException.class, () -> HdfsUploader.verify(fs, p, content.length, crc.getValue() ^ 1));
+        assertTrue(e.getMessage().startsWith("checksum mismatch for hdfs://"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void noTemporaryFilesRemain() throws Exception {
+        var file = localFile("t.log", new byte[] {1, 2, 3});
+        uploader().upload(new SourceFile(file, 3), key("tmp/t.log"), generous());
+        uploader().upload(new SourceFile(file, 3), key("tmp/t.log"), generous());
+        assertEquals(List.of(), temporaryFiles(new Path("/contract/" + key("tmp"))));
+    }
+
+    /** After a cancellation the worker deletes its temporary file on its own, shortly after upload() returned. */
+    @Test
+    void aCancelledUploadLeavesNoFinalAndNoTemporaryFile() throws Exception {
+        var file = randomFile("cancel-tmp.bin", 24L * 1024 * 1024, 11);
+        UploadControl control = generous();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<UploadResult> upload = pool.submit(() -> uploader().upload(source(file), key("ctmp/c.bin"), control));
+            long start = System.nanoTime();
+            while (control.progress() == 0 && !upload.isDone() && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30)) {
+                Thread.sleep(2);
+            }
+            control.cancel();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> upload.get(30, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof UploadCancelledException, String.valueOf(e.getCause()));
+        } finally {
+            pool.shutdownNow();
+        }
+        assertFalse(readObject(key("ctmp/c.bin")).isPresent());
+        Path dir = new Path("/contract/" + key("ctmp"));
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!temporaryFiles(dir).isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(100);
+        }
+        assertEquals(List.of(), temporaryFiles(dir), "the cancelled upload's temporary file is deleted");
+    }
+
+    private static List<String> temporaryFiles(Path dir) throws IOException {
+        List<String> found = new ArrayList<>();
+        if (!hdfs.exists(dir)) {
+            return found;
+        }
+        RemoteIterator<LocatedFileStatus> it = hdfs.listFiles(dir, true);
+        while (it.hasNext()) {
+            String name = it.next().getPath().getName();
+            if (name.endsWith(".tmp")) {
+                found.add(name);
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void keysThatLeaveTheDestinationOrHdfsRulesAreRefused() throws Exception {
+        var file = localFile("x.log", new byte[] {1, 2, 3});
+        for (String bad : new String[] {"../escape.log", "a/../../escape.log", "/abs.log", "a//b.log", "a/./b", "dir/",
+                "files/c:/x.log"}) {
+            assertThrows(IOException.class, () -> uploader().upload(new SourceFile(file, 3), bad, generous()), bad);
+        }
+        assertFalse(hdfs.exists(new Path("/escape.log")));
+    }
+
+    @Test
+    void permissionReplicationAndBlockSizeOptions() throws Exception {
+        var file = randomFile("opts.bin", 3 * 1024 * 1024 + 17, 3);
+        try (Uploader u = uploader(destination(), Map.of("permission", "640", "replication", "1",
+                "block-size", "1m"))) {
+            u.upload(source(file), key("opts/deeper/opts.bin"), generous());
+        }
+        FileStatus st = hdfs.getFileStatus(new Path("/contract/" + key("opts/deeper/opts.bin")));
+        assertEquals(new FsPermission((short) 0640), st.getPermission());
+        assertEquals(1, st.getReplication());
+        assertEquals(1024 * 1024, st.getBlockSize());
+        assertEquals(4, hdfs.getFileBlockLocations(st, 0, st.getLen()).length, "3 MiB + 17 bytes in 1 MiB blocks");
+        FileStatus dir = hdfs.getFileStatus(new Path("/contract/" + key("opts/deeper")));
+        assertEquals(new FsPermission((short) 0750), dir.getPermission(), "directories get x where r is granted");
+    }
+
+    @Test
+    void dirPermissionIsSeparate() throws Exception {
+        var file = localFile("d.log", new byte[] {4});
+        try (Uploader u = uploader(destination(), Map.of("permission", "600", "dir-permission", "711"))) {
+            u.upload(source(file), key("dirperm/sub/d.log"), generous());
+        }
+        assertEquals(new FsPermission((short) 0600),
+                hdfs.getFileStatus(new Path("/contract/" + key("dirperm/sub/d.log"))).getPermission());
+        assertEquals(new FsPermission((short) 0711),
+                hdfs.getFileStatus(new Path("/contract/" + key("dirperm/sub"))).getPermission());
+    }
+
+    @Test
+    void writesAsTheConfiguredUser() throws Exception {
+        hdfs.mkdirs(new Path("/alice"));
+        hdfs.setOwner(new Path("/alice"), "alice", "alice");
+        var file = localFile("a.log", "alice's\n".getBytes(StandardCharsets.UTF_8));
+        URI dest = URI.create(cluster.getURI() + "/alice/logs");
+        try (Uploader u = uploader(dest, Map.of("user", "alice"))) {
+            u.check(generous());
+            u.upload(source(file), "run/a.log", generous());
+        }
+        assertEquals("alice", hdfs.getFileStatus(new Path("/alice/logs/run/a.log")).getOwner());
+    }
+
+    @Test
+    void checkNamesAPermissionProblemInOneLine() throws Exception {
+        hdfs.mkdirs(new Path("/denied"));
+        hdfs.setPermission(new Path("/denied"), new FsPermission((short) 0));
+        URI dest = URI.create(cluster.getURI() + "/denied/logs");
+        try (Uploader u = uploader(dest, Map.of("user", "mallory"))) {
+            IOException e = assertThrows(IOException.class, () -> u.check(generous()));
+            assertTrue(e.getMessage().startsWith("permission denied writing to " + dest + " as user 'mallory'"),
+                    e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            var file = localFile("m.log", new byte[] {1});
+            IOException up = assertThrows(IOException.class, () -> u.upload(source(file), "m.log", generous()));
+            assertTrue(up.getMessage().startsWith("permission denied writing " + dest + "/m.log"), up.getMessage());
+        }
+    }
+
+    @Test
+    void checkRefusesAFileAsDestination() throws Exception {
+        try (var out = hdfs.create(new Path("/a-file"))) {
+            out.write(1);
+        }
+        try (Uploader u = uploader(URI.create(cluster.getURI() + "/a-file"), Map.of())) {
+            IOException e = assertThrows(IOException.class, () -> u.check(generous()));
+            assertEquals(cluster.getURI() + "/a-file is a file, not a directory", e.getMessage());
+        }
+    }
+
+    @Test
+    void checkCreatesAMissingDestination() throws Exception {
+        try (Uploader u = uploader(URI.create(cluster.getURI() + "/created/by/check"), Map.of())) {
+            u.check(generous());
+        }
+        assertTrue(hdfs.getFileStatus(new Path("/created/by/check")).isDirectory());
+        assertEquals(0, hdfs.listStatus(new Path("/created/by/check")).length, "the probe file is gone");
+    }
+
+    @Test
+    void defaultFsFromConfigDirOrHadoopConfDir() throws Exception {
+        var confDir = Files.createDirectories(localDir.resolve("hadoop-conf"));
+        Files.writeString(confDir.resolve("core-site.xml"), "<configuration><property><name>fs.defaultFS</name>"
+                + "<value>" + cluster.getURI() + "</value></property></configuration>");
+        Files.writeString(confDir.resolve("hdfs-site.xml"), "<configuration><property><name>dfs.replication</name>"
+                + "<value>1</value></property></configuration>");
+        var file = localFile("dfs.log", "default fs\n".getBytes(StandardCharsets.UTF_8));
+        URI dest = URI.create("hdfs:///defaultfs");
+        try (Uploader u = uploader(dest, Map.of("config-dir", confDir.toString()))) {
+            u.upload(source(file), "a.log", generous());
+        }
+        UploaderContext withEnv = new UploaderContext(localDir, Map.of("HADOOP_CONF_DIR", confDir.toString()),
+                System.getLogger("test"));
+        try (Uploader u = uploader(new HdfsUploaderFactory(), dest, Map.of(), withEnv)) {
+            u.upload(source(file), "b.log", generous());
+        }
+        assertTrue(hdfs.exists(new Path("/defaultfs/a.log")));
+        assertTrue(hdfs.exists(new Path("/defaultfs/b.log")));
+    }
+
+    @Test
+    void viewFsMountTable() throws Exception {
+        UploaderFactory viewfs = null;
+        for (UploaderFactory f : ServiceLoader.load(UploaderFactory.class)) {
+            if (f.scheme().equals("viewfs")) {
+                viewfs = f;
+            }
+        }
+        assertTrue(viewfs instanceof ViewFsUploaderFactory, "viewfs is registered");
+        Map<String, String> options = Map.of(
+                "conf.fs.viewfs.mounttable.lifeboat.link./logs", cluster.getURI() + "/viewfs-target");
+        var first = localFile("v1.log", "first, the longer one\n".getBytes(StandardCharsets.UTF_8));
+        var second = localFile("v2.log", "second\n".getBytes(StandardCharsets.UTF_8));
+        URI dest = URI.create("viewfs://lifeboat/logs/runs");
+        try (Uploader u = uploader(viewfs, dest, options, context())) {
+            u.check(generous());
+            u.upload(source(first), "r/v.log", generous());
+            UploadResult result = u.upload(source(second), "r/v.log", generous());
+            assertTrue(result.verified());
+            assertEquals("viewfs://lifeboat/logs/runs/r/v.log", result.location());
+        }
+        assertEquals("second\n", new String(MiniHdfs.read(hdfs, new Path("/viewfs-target/runs/r/v.log")).orElseThrow(),
+                StandardCharsets.UTF_8));
+    }
+}
