@@ -75,8 +75,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 final class S3Uploader implements Uploader {
     /** How long an abort of a failed multipart upload may take, and how long upload() waits for it. */
     static final Duration ABORT_BUDGET = Duration.ofSeconds(2);
-    /** How long a call that may have committed the object is waited for after the deadline. */
-    private static final long COMMIT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How long a call that may already have committed the object is still waited for once cancelled. */
+    private static final long COMMIT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -538,12 +538,12 @@ final class S3Uploader implements Uploader {
     /**
      * Waits for {@code work}. Gives it up with {@link UploadCancelledException} once the control is cancelled
      * or expired, unless {@code committing} says the call may already have made its effect visible; then it is
-     * waited for (its own API call timeout ends it at the deadline, plus a short grace). When {@code stop}
+     * waited for a short grace ({@link #COMMIT_GRACE_NANOS}) before it is given up too. When {@code stop}
      * completes exceptionally, that failure is thrown. SDK failures come out as {@link SdkException}.
      */
     private <T> T await(CompletableFuture<T> work, UploadControl control, CompletableFuture<?> stop,
                         BooleanSupplier committing) throws UploadCancelledException, InterruptedException, IOException {
-        long expiredAt = 0;
+        long cancelledAt = 0;
         while (true) {
             if (work.isDone()) {
                 return result(work, control);
@@ -557,9 +557,9 @@ final class S3Uploader implements Uploader {
             }
             long wait;
             if (cancelled) {
-                if (expiredAt == 0) {
-                    expiredAt = System.nanoTime();
-                } else if (System.nanoTime() - expiredAt > COMMIT_GRACE_NANOS && control.isExpired()) {
+                if (cancelledAt == 0) {
+                    cancelledAt = System.nanoTime();
+                } else if (System.nanoTime() - cancelledAt > COMMIT_GRACE_NANOS) {
                     throw cancelled(control, null);
                 }
                 wait = POLL_NANOS;
