@@ -7,12 +7,11 @@ import com.google.auth.http.HttpTransportFactory;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.auth.oauth2.ServiceAccountCredentials;
 import com.google.cloud.NoCredentials;
+import com.google.cloud.WriteChannel;
 import com.google.cloud.http.HttpTransportOptions;
 import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
-import com.google.cloud.storage.BlobWriteSession;
-import com.google.cloud.storage.BlobWriteSessionConfigs;
 import com.google.cloud.storage.Bucket;
 import com.google.cloud.storage.HttpStorageOptions;
 import com.google.cloud.storage.Storage;
@@ -31,7 +30,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -126,8 +124,7 @@ final class GcsUploader implements Uploader {
                 .setCredentials(credentials)
                 .setStorageRetryStrategy(StorageRetryStrategy.getUniformStorageRetryStrategy())
                 .setRetrySettings(retrySettings(Duration.ofMinutes(5)))
-                .setTransportOptions(transportOptions(transportFactory, Duration.ofMinutes(5)))
-                .setBlobWriteSessionConfig(BlobWriteSessionConfigs.getDefault().withChunkSize(config.chunkSize));
+                .setTransportOptions(transportOptions(transportFactory, Duration.ofMinutes(5)));
         if (config.project != null) {
             builder.setProjectId(config.project);
         }
@@ -247,9 +244,9 @@ final class GcsUploader implements Uploader {
         if (config.kmsKeyName != null) {
             options.add(Storage.BlobWriteOption.kmsKeyName(config.kmsKeyName));
         }
-        BlobWriteSession session = storage.blobWriteSession(blobInfo(name, local),
-                options.toArray(new Storage.BlobWriteOption[0]));
-        WritableByteChannel channel = session.open();
+        // storage.writer retries each chunk and resumes from the session's persisted size
+        WriteChannel channel = storage.writer(blobInfo(name, local), options.toArray(new Storage.BlobWriteOption[0]));
+        channel.setChunkSize(config.chunkSize);
         // The channel is closed only on success: closing it sends the last chunk and makes the object
         // appear. On any failure or cancellation it is abandoned, and the session never completes.
         long written = 0;
@@ -272,15 +269,9 @@ final class GcsUploader implements Uploader {
         }
         control.checkCancelled();
         channel.close();
-        BlobInfo stored;
-        try {
-            stored = session.getResult().get(control.remainingMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted waiting for the upload's result");
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IOException("the upload of " + name + " finished without a result: " + oneLine(e));
-        }
+        // the server compared the CRC32C sent with the session's metadata; read back what it stored
+        BlobInfo stored = storage.get(BlobId.of(config.bucket, name), Storage.BlobGetOption.fields(
+                Storage.BlobField.CRC32C, Storage.BlobField.SIZE, Storage.BlobField.GENERATION));
         return result(name, source.size(), local, stored);
     }
 
