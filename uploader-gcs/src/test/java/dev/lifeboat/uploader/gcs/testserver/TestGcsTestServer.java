@@ -292,8 +292,9 @@ class TestGcsTestServer {
         server.faults().failNext(100, 503);
         Storage impatient = StorageOptions.http().setHost(server.endpoint()).setProjectId("p")
                 .setCredentials(NoCredentials.getInstance())
-                .setRetrySettings(RetrySettings.newBuilder().setMaxAttempts(2)
-                        .setInitialRetryDelayDuration(Duration.ofMillis(10)).build()).build().getService();
+                .setRetrySettings(RetrySettings.newBuilder().setMaxAttempts(2).setTotalTimeoutDuration(Duration.ofSeconds(30))
+                        .setInitialRetryDelayDuration(Duration.ofMillis(10)).setMaxRetryDelayDuration(Duration.ofMillis(100))
+                        .build()).build().getService();
         assertEquals(503, assertThrows(StorageException.class, () -> impatient.get(BUCKET)).getCode());
         server.faults().clear();
     }
