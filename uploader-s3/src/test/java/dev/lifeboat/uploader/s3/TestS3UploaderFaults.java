@@ -96,6 +96,7 @@ class TestS3UploaderFaults {
     }
 
     private static void assertOneLine(String message) {
+        System.out.println("message: " + message);
         assertFalse(message.contains("\n"), "one line: " + message);
         assertFalse(message.contains(S3ProxyServer.SECRET_KEY), "no secret in: " + message);
         assertFalse(message.contains("\tat "), "no stack trace in: " + message);
