@@ -1,9 +1,11 @@
 package dev.lifeboat.uploader.hdfs;
 
 import dev.lifeboat.spi.UploadCancelledException;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.file.FileSystemException;
@@ -18,6 +20,7 @@ import org.apache.hadoop.ipc.RemoteException;
  */
 final class HdfsErrors {
     private static final Pattern CALL_TARGET = Pattern.compile(" to (\\S+:\\d+) failed on ");
+    private static final Pattern DESTINATION_HOST = Pattern.compile("destination host is: \"([^\"]+)\":(\\d+)");
 
     private final String scheme;
     private final String namenodes;
@@ -75,11 +78,19 @@ final class HdfsErrors {
             if (name.endsWith(".ParentNotDirectoryException") || name.endsWith(".FileAlreadyExistsException")) {
                 return "a file is in the way " + action + ": " + firstLine(message);
             }
+            if (message.contains("are bad. Aborting")) {
+                return "every datanode of the write pipeline failed " + action + ": " + firstLine(message);
+            }
             if (message.contains("could only be written to 0 of the")) {
                 return "no datanode accepted the data " + action + ": " + firstLine(message);
             }
             if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
                 return "cannot reach namenode " + target(e) + ": " + lowerFirst(rootMessage(t));
+            }
+            if ((t instanceof EOFException || t instanceof SocketException)
+                    && DESTINATION_HOST.matcher(message).find()) {
+                return "cannot reach namenode " + target(e) + ": " + (t instanceof EOFException
+                        ? "the connection was closed" : lowerFirst(rootMessage(t)));
             }
             if (t instanceof UnknownHostException) {
                 return "unknown namenode host " + firstLine(message) + " " + action;
@@ -94,9 +105,14 @@ final class HdfsErrors {
     /** The namenode address an exception names ("Call From a to nn:8020 failed on ..."), else the configured one. */
     private String target(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            Matcher m = CALL_TARGET.matcher(String.valueOf(t.getMessage()));
+            String message = String.valueOf(t.getMessage());
+            Matcher m = CALL_TARGET.matcher(message);
             if (m.find()) {
                 return m.group(1);
+            }
+            m = DESTINATION_HOST.matcher(message);
+            if (m.find()) {
+                return m.group(1) + ":" + m.group(2);
             }
         }
         return namenodes;

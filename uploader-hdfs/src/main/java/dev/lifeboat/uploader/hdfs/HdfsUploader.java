@@ -194,15 +194,28 @@ final class HdfsUploader implements Uploader {
     private static UserGroupInformation login(String scheme, HdfsOptions options, Configuration conf)
             throws IOException, InvalidOptionException {
         // UserGroupInformation keeps its security settings per JVM; Lifeboat runs one HDFS uploader
-        UserGroupInformation.setConfiguration(conf);
+        try {
+            UserGroupInformation.setConfiguration(conf);
+        } catch (IllegalArgumentException e) {
+            // Hadoop's "Can't get Kerberos realm": Kerberos is on, but Java found no krb5.conf
+            throw new IOException("Kerberos is enabled but Java finds no Kerberos configuration (no default realm): "
+                    + "provide /etc/krb5.conf or start Java with -Djava.security.krb5.conf=<file>", e);
+        }
         if (options.kerberosPrincipal.isPresent()) {
             String principal = SecurityUtil.getServerPrincipal(options.kerberosPrincipal.get(), (String) null);
             String keytab = options.kerberosKeytab.orElseThrow().toString();
             try {
                 return UserGroupInformation.loginUserFromKeytabAndReturnUGI(principal, keytab);
             } catch (IOException e) {
-                throw new IOException("Kerberos login as " + principal + " with keytab " + keytab + " failed: "
-                        + HdfsErrors.firstLine(e.getMessage()), e);
+                Throwable root = e;
+                while (root.getCause() != null && root.getCause() != root) {
+                    root = root.getCause();
+                }
+                String why = HdfsErrors.firstLine(String.valueOf(root.getMessage()));
+                if (why.contains("Unable to obtain password")) {
+                    why = "the keytab holds no usable key for this principal";
+                }
+                throw new IOException("Kerberos login as " + principal + " with keytab " + keytab + " failed: " + why, e);
             }
         }
         if (options.user.isPresent()) {
