@@ -19,6 +19,14 @@ public final class UploaderRegistry {
     }
 
     /**
+     * Finds the built-in factories visible to {@code builtIn} and the plugins in {@code pluginDirectory}
+     * (a directory that does not exist holds no plugins).
+     */
+    public static UploaderRegistry load(ClassLoader builtIn, java.nio.file.Path pluginDirectory) throws PluginException {
+        return load(builtIn);
+    }
+
+    /**
      * Finds the factories visible to {@code loader}.
      *
      * @throws PluginException when two factories claim one scheme or a listed factory cannot be loaded

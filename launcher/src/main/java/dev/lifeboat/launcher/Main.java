@@ -88,7 +88,7 @@ public final class Main implements Callable<Integer> {
         UploaderRegistry registry;
         LifeboatConfig config;
         try {
-            registry = UploaderRegistry.load(Main.class.getClassLoader());
+            registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
             config = new ConfigLoader(registry, System.getenv()).load(options.flags(), options.sets, options.config, true);
         } catch (ConfigException | PluginException e) {
             log.error(e.getMessage(), e);
@@ -172,7 +172,7 @@ public final class Main implements Callable<Integer> {
             UploaderRegistry registry;
             LifeboatConfig config;
             try {
-                registry = UploaderRegistry.load(Main.class.getClassLoader());
+                registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
                 config = new ConfigLoader(registry, System.getenv()).load(options.flags(), options.sets, options.config, true);
             } catch (ConfigException | PluginException e) {
                 log.error(e.getMessage(), e);
@@ -201,7 +201,7 @@ public final class Main implements Callable<Integer> {
             UploaderRegistry registry;
             LifeboatConfig config;
             try {
-                registry = UploaderRegistry.load(Main.class.getClassLoader());
+                registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
                 config = new ConfigLoader(registry, System.getenv()).load(options.flags(), options.sets, options.config, true);
             } catch (ConfigException | PluginException e) {
                 log.error(e.getMessage(), e);
@@ -226,11 +226,14 @@ public final class Main implements Callable<Integer> {
     @Command(name = "plugins", mixinStandardHelpOptions = true,
             description = "Lists the uploaders found: scheme, implementing class, jar, version.")
     static final class PluginsCommand implements Callable<Integer> {
+        @Mixin
+        Options options;
+
         @Override
         public Integer call() {
             UploaderRegistry registry;
             try {
-                registry = UploaderRegistry.load(Main.class.getClassLoader());
+                registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
             } catch (PluginException e) {
                 System.err.println("lifeboat: error: " + e.getMessage());
                 return CONFIG_ERROR;

@@ -57,11 +57,27 @@ public final class Options {
     @Option(names = "--spool-dir", paramLabel = "DIR", description = "where captured output and the local manifest are kept (default $TMPDIR/lifeboat)")
     String spoolDir;
 
+    @Option(names = "--plugins", paramLabel = "DIR",
+            description = "directory of uploader plugins: each jar, or each folder of jars, is one plugin (env LIFEBOAT_PLUGINS, default "
+                    + DEFAULT_PLUGINS + ")")
+    Path plugins;
+
     @Option(names = "--debug", description = "show stack traces and debug messages")
     boolean debug;
 
     @Option(names = "--quiet", description = "only warnings and errors")
     boolean quiet;
+
+    static final String DEFAULT_PLUGINS = "/opt/lifeboat/plugins";
+
+    /** The plugin directory: the flag, then LIFEBOAT_PLUGINS, then the default. */
+    Path pluginsDir() {
+        if (plugins != null) {
+            return plugins;
+        }
+        String env = System.getenv("LIFEBOAT_PLUGINS");
+        return Path.of(env == null || env.isBlank() ? DEFAULT_PLUGINS : env);
+    }
 
     /** The flags given, by key. */
     Map<ConfigKey, Object> flags() {
