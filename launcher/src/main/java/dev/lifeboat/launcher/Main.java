@@ -77,6 +77,15 @@ public final class Main implements Callable<Integer> {
 
     private static SignalRouter ROUTER;
 
+    /** Backend libraries log through java.util.logging (SLF4J is routed there): warnings only, unless --debug. */
+    static void configureLibraryLogging(boolean debug) {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            h.setLevel(root.getLevel());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Log log = Log.stderr(options.debug, options.quiet);
@@ -134,6 +143,7 @@ public final class Main implements Callable<Integer> {
                 OutputCapture.stderr(child, err), reaper);
 
         // everything below is only needed at shutdown: it loads while the child runs
+        configureLibraryLogging(options.debug);
         Supervisor supervisor;
         try {
             Injector injector = Guice.createInjector(new LifeboatModule(config.withSpool(spool), registry, log,
@@ -168,6 +178,7 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Log log = Log.stderr(options.debug, options.quiet);
+            configureLibraryLogging(options.debug);
             Instant started = Instant.now();
             UploaderRegistry registry;
             LifeboatConfig config;
@@ -198,6 +209,7 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Log log = Log.stderr(options.debug, options.quiet);
+            configureLibraryLogging(options.debug);
             UploaderRegistry registry;
             LifeboatConfig config;
             try {
