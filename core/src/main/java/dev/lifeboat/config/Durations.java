@@ -1,5 +1,6 @@
 package dev.lifeboat.config;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -18,28 +19,32 @@ public final class Durations {
         }
         Matcher m = PART.matcher(s);
         int end = 0;
-        double nanos = 0;
+        // exact decimal arithmetic: 4.1s is 4100ms, not the 4099.999999ms of a double
+        BigDecimal nanos = BigDecimal.ZERO;
         while (m.find() && m.start() == end) {
-            double value = Double.parseDouble(m.group(1));
+            BigDecimal value = new BigDecimal(m.group(1));
             switch (m.group(2)) {
                 case "ms":
-                    nanos += value * 1e6;
+                    nanos = nanos.add(value.movePointRight(6));
                     break;
                 case "s":
-                    nanos += value * 1e9;
+                    nanos = nanos.add(value.movePointRight(9));
                     break;
                 case "m":
-                    nanos += value * 60e9;
+                    nanos = nanos.add(value.multiply(BigDecimal.valueOf(60_000_000_000L)));
                     break;
                 default:
-                    nanos += value * 3600e9;
+                    nanos = nanos.add(value.multiply(BigDecimal.valueOf(3_600_000_000_000L)));
             }
             end = m.end();
         }
         if (end != s.length()) {
             throw new IllegalArgumentException("'" + text + "' is not a duration (use e.g. 500ms, 10s, 2m)");
         }
-        return Duration.ofNanos((long) nanos);
+        if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            throw new IllegalArgumentException("'" + text + "' is too long");
+        }
+        return Duration.ofNanos(nanos.longValue());
     }
 
     public static String format(Duration d) {

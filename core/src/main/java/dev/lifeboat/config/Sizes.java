@@ -15,7 +15,12 @@ public final class Sizes {
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a size (use e.g. 1048576, 512KiB, 64MiB, 1GiB)");
         }
-        long value = Long.parseLong(m.group(1));
+        long value;
+        try {
+            value = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is too large");
+        }
         String unit = m.group(2) == null ? "b" : m.group(2);
         long factor;
         switch (unit) {
@@ -42,6 +47,10 @@ public final class Sizes {
             default:
                 factor = 1L << 30;
         }
-        return Math.multiplyExact(value, factor);
+        try {
+            return Math.multiplyExact(value, factor);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("'" + text + "' is too large");
+        }
     }
 }
