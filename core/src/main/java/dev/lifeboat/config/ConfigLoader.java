@@ -1,5 +1,6 @@
 package dev.lifeboat.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -23,6 +25,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.PatternSyntaxException;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Builds {@link LifeboatConfig} from flags, the environment and a YAML file, with the precedence
@@ -108,7 +112,7 @@ public final class ConfigLoader {
                 }
                 String full = factory.scheme() + "." + key;
                 String env = environment.get(ConfigKey.environmentVariable(full));
-                if (env != null) {
+                if (env != null && !env.isEmpty()) {
                     options.put(full, new Value(env, ConfigKey.environmentVariable(full)));
                 }
             }
@@ -149,6 +153,12 @@ public final class ConfigLoader {
         for (String glob : logs) {
             if (glob.isBlank()) {
                 throw new ConfigException(source(values, ConfigKey.LOGS) + ": an empty glob");
+            }
+            try {
+                FileSystems.getDefault().getPathMatcher("glob:" + glob);
+            } catch (PatternSyntaxException e) {
+                throw new ConfigException(source(values, ConfigKey.LOGS) + ": '" + glob + "' is not a valid glob: "
+                        + e.getDescription());
             }
         }
 
@@ -257,15 +267,14 @@ public final class ConfigLoader {
         JsonNode root;
         try {
             byte[] bytes = Files.readAllBytes(file);
-            root = new ObjectMapper(new YAMLFactory()).readTree(bytes);
+            root = new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .readTree(bytes);
         } catch (NoSuchFileException e) {
             throw new ConfigException(fileSource + ": the config file " + where + " does not exist");
         } catch (AccessDeniedException e) {
             throw new ConfigException(fileSource + ": the config file " + where + " cannot be read: permission denied");
         } catch (JsonProcessingException e) {
-            var loc = e.getLocation();
-            throw new ConfigException(where + (loc == null ? "" : ":" + loc.getLineNr() + ":" + loc.getColumnNr())
-                    + ": not valid YAML: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+            throw new ConfigException(yamlError(where, e));
         } catch (IOException e) {
             throw new ConfigException(fileSource + ": cannot read the config file " + where + ": " + e.getMessage());
         }
@@ -295,6 +304,28 @@ public final class ConfigLoader {
                 throw new ConfigException(where + ": unknown key '" + name + "'; known: " + knownTopLevel());
             }
         }
+    }
+
+    /**
+     * One line: where the YAML parser found the problem and what it is. SnakeYAML's own message starts
+     * with the context ("while parsing a flow sequence") and holds the problem further down; its
+     * problem mark is the line to fix.
+     */
+    private static String yamlError(String where, JsonProcessingException e) {
+        if (e.getCause() instanceof MarkedYAMLException m && m.getProblemMark() != null && m.getProblem() != null) {
+            String context = m.getContext() == null ? ""
+                    : " (" + m.getContext() + (m.getContextMark() == null ? "" : " from line " + (m.getContextMark().getLine() + 1))
+                    + ")";
+            return where + ":" + (m.getProblemMark().getLine() + 1) + ":" + (m.getProblemMark().getColumn() + 1)
+                    + ": not valid YAML: " + firstLine(m.getProblem()) + context;
+        }
+        var loc = e.getLocation();
+        return where + (loc == null ? "" : ":" + loc.getLineNr() + ":" + loc.getColumnNr()) + ": not valid YAML: "
+                + firstLine(e.getOriginalMessage());
+    }
+
+    private static String firstLine(String text) {
+        return text == null ? "" : text.lines().findFirst().orElse("");
     }
 
     private static void flatten(String where, String prefix, JsonNode node, Map<String, Value> options) throws ConfigException {
