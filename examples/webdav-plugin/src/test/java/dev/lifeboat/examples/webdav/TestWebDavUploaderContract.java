@@ -1,0 +1,264 @@
+package dev.lifeboat.examples.webdav;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lifeboat.spi.InvalidOptionException;
+import dev.lifeboat.spi.SourceFile;
+import dev.lifeboat.spi.UploadCancelledException;
+import dev.lifeboat.spi.UploadControl;
+import dev.lifeboat.spi.UploadResult;
+import dev.lifeboat.spi.Uploader;
+import dev.lifeboat.spi.UploaderFactory;
+import dev.lifeboat.testkit.AbstractUploaderContractTest;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The contract kit against a real nginx with its WebDAV module and basic authentication. */
+class TestWebDavUploaderContract extends AbstractUploaderContractTest {
+    private static final String USER = "lifeboat";
+    private static final String PASSWORD = "s3cret-" + Long.toHexString(System.nanoTime());
+
+    private static NginxWebDav nginx;
+    private static Path passwordFile;
+
+    @BeforeAll
+    static void startNginx() throws Exception {
+        nginx = NginxWebDav.start(USER, PASSWORD, true);
+        passwordFile = Files.createTempFile("webdav-password", ".txt");
+        Files.writeString(passwordFile, PASSWORD + "\n");
+    }
+
+    @AfterAll
+    static void stopNginx() throws Exception {
+        if (nginx != null) {
+            nginx.close();
+        }
+        if (passwordFile != null) {
+            Files.deleteIfExists(passwordFile);
+        }
+    }
+
+    @Override
+    protected UploaderFactory factory() {
+        return new WebDavUploaderFactory();
+    }
+
+    @Override
+    protected URI destination() {
+        return nginx.destination("contract");
+    }
+
+    @Override
+    protected Map<String, String> options() {
+        return Map.of("username", USER, "password-file", passwordFile.toString());
+    }
+
+    /** Straight from nginx's document root, not through WebDAV. */
+    @Override
+    protected Optional<byte[]> readObject(String key) throws IOException {
+        Path file = nginx.root().resolve("contract").resolve(key);
+        return Files.isRegularFile(file) ? Optional.of(Files.readAllBytes(file)) : Optional.empty();
+    }
+
+    @Override
+    protected Map<String, Map<String, String>> invalidOptions() {
+        return Map.of(
+                "tls", Map.of("tls", "maybe"),
+                "password", Map.of("password", "inline too"),
+                "username", Map.of("username", "with:colon"));
+    }
+
+    // ---- beyond the kit ----------------------------------------------------------------------------
+
+    private Uploader uploaderWith(URI destination, Map<String, String> options) throws Exception {
+        UploaderFactory factory = factory();
+        factory.validate(destination, options);
+        return factory.create(destination, options, context());
+    }
+
+    private static UploadControl seconds(int n) {
+        return UploadControl.withTimeout(Duration.ofSeconds(n));
+    }
+
+    @Test
+    void theResultNamesTheObjectAndClaimsNoChecksum() throws Exception {
+        Path file = localFile("r.log", "result\n".getBytes(StandardCharsets.UTF_8));
+        UploadResult result = uploader().upload(source(file), key("r.log"), generous());
+        assertEquals("webdav://127.0.0.1:" + nginx.port() + "/contract/" + key("r.log"), result.location());
+        assertEquals(7, result.bytes());
+        assertEquals(null, result.checksumAlgorithm(), "WebDAV verifies no checksum: none is claimed");
+        assertFalse(result.verified());
+    }
+
+    @Test
+    void noTemporaryFilesRemain() throws Exception {
+        Path file = localFile("t.log", "temporary\n".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 3; i++) {
+            uploader().upload(source(file), key("tmp/t" + i + ".log"), generous());
+        }
+        uploader().check(generous());
+        try (Stream<Path> all = Files.walk(nginx.root())) {
+            List<Path> leftovers = all.filter(p -> p.getFileName().toString().startsWith(".")).toList();
+            assertEquals(List.of(), leftovers);
+        }
+    }
+
+    @Test
+    void keysThatLeaveTheDestinationAreRefused() throws Exception {
+        Path file = localFile("x.log", new byte[] {1, 2, 3});
+        for (String bad : new String[] {"../escape.log", "a/../../escape.log", "/abs.log", "a//b.log", "a/./b", "dir/"}) {
+            assertThrows(IOException.class, () -> uploader().upload(new SourceFile(file, 3), bad, seconds(10)), bad);
+        }
+        assertFalse(Files.exists(nginx.root().resolve("escape.log")));
+    }
+
+    @Test
+    void aWrongPasswordFailsTheCheckWithOneLineThatHidesIt() throws Exception {
+        Map<String, String> wrong = Map.of("username", USER, "password", "not-the-password");
+        try (Uploader uploader = uploaderWith(destination(), wrong)) {
+            IOException e = assertThrows(IOException.class, () -> uploader.check(seconds(30)));
+            assertEquals("access denied: the WebDAV server at webdav://127.0.0.1:" + nginx.port()
+                    + "/contract/ rejected the credentials of webdav.username (HTTP 401)", e.getMessage());
+            assertFalse(e.getMessage().contains("not-the-password"));
+        }
+    }
+
+    @Test
+    void missingCredentialsFailTheCheckNamingTheOptions() throws Exception {
+        try (Uploader uploader = uploaderWith(destination(), Map.of())) {
+            IOException e = assertThrows(IOException.class, () -> uploader.check(seconds(30)));
+            assertTrue(e.getMessage().startsWith("access denied: the WebDAV server at webdav://127.0.0.1:"
+                    + nginx.port() + "/contract/ needs credentials (webdav.username, webdav.password-file)"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aServerThatIsNotThereFailsTheCheckWithOneLine() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            port = socket.getLocalPort();
+        }
+        try (Uploader uploader = uploaderWith(URI.create("webdav://127.0.0.1:" + port + "/logs"), options())) {
+            IOException e = assertThrows(IOException.class, () -> uploader.check(seconds(30)));
+            assertEquals("cannot connect to the WebDAV server at http://127.0.0.1:" + port + ": connection refused",
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void aServerThatNeverAnswersIsLeftAtTheDeadline() throws Exception {
+        try (ServerSocket stalled = new ServerSocket()) {
+            stalled.bind(new InetSocketAddress("127.0.0.1", 0));
+            List<Socket> accepted = new ArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(stalled.accept()); // reads nothing, answers nothing
+                    }
+                } catch (IOException e) {
+                    // closed at the end of the test
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Path file = localFile("stalled.log", "never answered\n".getBytes(StandardCharsets.UTF_8));
+            try (Uploader uploader = uploaderWith(URI.create("webdav://127.0.0.1:" + stalled.getLocalPort() + "/logs"),
+                    options())) {
+                long start = System.nanoTime();
+                assertThrows(UploadCancelledException.class,
+                        () -> uploader.upload(source(file), "stalled.log", seconds(2)));
+                long tookSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+                assertTrue(tookSeconds < 30, "returned " + tookSeconds + " s after a 2 s deadline");
+            } finally {
+                for (Socket s : accepted) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void credentialsInTheDestinationAreRefusedWithoutEchoingThem() {
+        InvalidOptionException e = assertThrows(InvalidOptionException.class, () -> factory().validate(
+                URI.create("webdav://someone:hunter2@127.0.0.1:" + nginx.port() + "/logs"), Map.of()));
+        assertEquals(null, e.key());
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+        assertTrue(e.getMessage().contains("webdav.username and webdav.password-file"), e.getMessage());
+    }
+
+    @Test
+    void destinationsAndOptionsAreChecked() {
+        UploaderFactory factory = factory();
+        assertThrows(InvalidOptionException.class, () -> factory.validate(URI.create("webdav:///no-host"), Map.of()));
+        assertThrows(InvalidOptionException.class, () -> factory.validate(URI.create("webdav://h/a?b=c"), Map.of()));
+        assertThrows(InvalidOptionException.class, () -> factory.validate(URI.create("webdav://h/a/../b"), Map.of()));
+        assertKey("username", Map.of("password", "x"));
+        assertKey("password-file", Map.of("username", "u"));
+        assertKey("password-file", Map.of("username", "u", "password-file", " "));
+    }
+
+    private void assertKey(String key, Map<String, String> options) {
+        InvalidOptionException e = assertThrows(InvalidOptionException.class,
+                () -> factory().validate(URI.create("webdav://h/logs"), options), options.toString());
+        assertEquals(key, e.key(), e.getMessage());
+    }
+
+    @Test
+    void tlsSelectsHttpsAndTheDefaultPorts() throws Exception {
+        assertEquals(URI.create("https://dav.example:443/logs/"),
+                WebDavUploaderFactory.base(URI.create("webdav://dav.example/logs"), true));
+        assertEquals(URI.create("http://dav.example:80/"), WebDavUploaderFactory.base(URI.create("webdav://dav.example"), false));
+        assertEquals(URI.create("http://[::1]:8080/a%20b/"),
+                WebDavUploaderFactory.base(URI.create("webdav://[::1]:8080/a%20b"), false));
+    }
+
+    @Test
+    void anUnreadablePasswordFileIsAnOptionError() {
+        Map<String, String> options = new HashMap<>(options());
+        options.put("password-file", localDir.resolve("no-such-password").toString());
+        InvalidOptionException e = assertThrows(InvalidOptionException.class,
+                () -> factory().create(destination(), options, context()));
+        assertEquals("password-file", e.key());
+        assertTrue(e.getMessage().endsWith("no such file"), e.getMessage());
+    }
+
+    @Test
+    void collectionsAreCreatedWithMkcolWhenTheServerDoesNotCreateThem() throws Exception {
+        try (NginxWebDav strict = NginxWebDav.start(USER, PASSWORD, false);
+             Uploader uploader = uploaderWith(strict.destination("new/base"), options())) {
+            uploader.check(generous());
+            assertTrue(Files.isDirectory(strict.root().resolve("new/base")), strict.errorLog());
+            Path file = localFile("deep.log", "deep\n".getBytes(StandardCharsets.UTF_8));
+            uploader.upload(source(file), "run/files/var/log/app/deep.log", generous());
+            uploader.upload(source(file), "run/files/var/log/app/again.log", generous());
+            uploader.upload(source(file), "run/files/var/log/other/deep.log", generous());
+            for (String key : List.of("run/files/var/log/app/deep.log", "run/files/var/log/app/again.log",
+                    "run/files/var/log/other/deep.log")) {
+                assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(strict.root().resolve("new/base").resolve(key)),
+                        key);
+            }
+        }
+    }
+}
