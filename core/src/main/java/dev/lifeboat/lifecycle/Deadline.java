@@ -55,10 +55,11 @@ public final class Deadline {
 
     /**
      * The safety margin kept between Lifeboat's planned exit and the end of the grace period: time for
-     * the JVM to exit. 5% of the grace period, between 250 ms and 1 s.
+     * the JVM to exit and for scheduling delays on a busy machine. 10% of the grace period, between
+     * 500 ms and 2 s.
      */
     public static Duration safetyMargin(Duration gracePeriod) {
-        long ms = gracePeriod.toMillis() / 20;
-        return Duration.ofMillis(Math.max(250, Math.min(1000, ms)));
+        long ms = gracePeriod.toMillis() / 10;
+        return Duration.ofMillis(Math.max(500, Math.min(2000, ms)));
     }
 }

@@ -3,15 +3,24 @@ package dev.lifeboat.lifecycle;
 import dev.lifeboat.process.SignalForwarder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntConsumer;
+
 
 /**
  * Catches signals from the moment Lifeboat starts and hands them to whoever is attached; signals that
- * arrive before then are kept and replayed in order, so a stop that comes during start-up is not lost.
+ * arrive before then are kept, with the time they arrived, and replayed in order, so a stop that comes
+ * during start-up is not lost and its deadline counts from its arrival.
  */
 public final class SignalRouter {
-    private final List<Integer> pending = new ArrayList<>();
-    private IntConsumer target;
+    /** Receives a signal and the {@link System#nanoTime()} it arrived at. */
+    @FunctionalInterface
+    public interface Handler {
+        void onSignal(int signal, long arrivedNanos);
+    }
+
+    private record Pending(int signal, long arrivedNanos) {}
+
+    private final List<Pending> pending = new ArrayList<>();
+    private Handler target;
 
     private SignalRouter() {}
 
@@ -23,30 +32,26 @@ public final class SignalRouter {
     }
 
     private void deliver(int signal) {
-        IntConsumer t;
+        long now = System.nanoTime();
+        Handler t;
         synchronized (this) {
             t = target;
             if (t == null) {
-                pending.add(signal);
+                pending.add(new Pending(signal, now));
                 return;
             }
         }
-        t.accept(signal);
+        t.onSignal(signal, now);
     }
 
-    /** Attaches the handler and replays what arrived before. */
-    public void attach(IntConsumer handler) {
-        List<Integer> replay;
+    /** Attaches the handler and replays, in order, what arrived before. */
+    public void attach(Handler handler) {
         synchronized (this) {
-            target = handler;
-            replay = new ArrayList<>(pending);
+            for (Pending p : pending) {
+                handler.onSignal(p.signal(), p.arrivedNanos());
+            }
             pending.clear();
+            target = handler;
         }
-        replay.forEach(handler::accept);
-    }
-
-    /** True if a stop signal (TERM or INT) arrived before anything was attached. */
-    public synchronized boolean stopPending() {
-        return pending.contains(15) || pending.contains(2);
     }
 }

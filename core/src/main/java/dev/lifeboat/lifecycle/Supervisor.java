@@ -52,10 +52,14 @@ public final class Supervisor {
         this.log = log;
     }
 
-    /** Called for every caught signal: TERM and INT start the stop; every signal is forwarded. */
-    public void onSignal(int signal) {
+    /**
+     * Called for every caught signal: TERM and INT start the stop; every signal is forwarded.
+     *
+     * @param arrivedNanos when the signal arrived; the deadline counts from then
+     */
+    public void onSignal(int signal, long arrivedNanos) {
         if (signal == Signals.SIGTERM || signal == Signals.SIGINT) {
-            requestStop(signal);
+            requestStop(signal, arrivedNanos);
         }
         if (child.process().isAlive()) {
             child.process().signal(signal, config.processGroup());
@@ -63,8 +67,7 @@ public final class Supervisor {
         }
     }
 
-    private void requestStop(int signal) {
-        long now = System.nanoTime();
+    private void requestStop(int signal, long now) {
         synchronized (lock) {
             long exitAt = deadline.tighten(now + config.gracePeriod().toNanos()
                     - Deadline.safetyMargin(config.gracePeriod()).toNanos());
@@ -89,6 +92,7 @@ public final class Supervisor {
     /** Runs until the child is gone and its logs are shipped; returns Lifeboat's exit status. */
     public int run() throws InterruptedException {
         uploaders.warmUp();
+        shipper.prepare();
         child.process().exit().whenComplete((status, e) -> {
             synchronized (lock) {
                 lock.notifyAll();

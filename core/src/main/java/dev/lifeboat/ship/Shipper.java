@@ -91,16 +91,7 @@ public final class Shipper {
         Manifest manifest = manifestOf.apply(new ShippingPipeline.Report(report.shipped(), notShipped));
 
         Path local = writeLocal(manifest);
-        boolean manifestShipped = false;
-        if (uploader != null && local != null) {
-            try {
-                UploadControl control = UploadControl.withDeadline(exitAt);
-                uploader.upload(new SourceFile(local, Files.size(local)), run.runId() + "/manifest.json", control);
-                manifestShipped = true;
-            } catch (IOException | RuntimeException e) {
-                log.error("manifest.json not shipped: " + Log.describe(e) + "; a copy is in " + local, e);
-            }
-        }
+        boolean manifestShipped = uploader != null && local != null && shipManifest(uploader, local, exitAt);
         for (Skipped s : notShipped) {
             if (s.reason() == Skipped.Reason.NO_MATCH) {
                 log.info("not shipped: " + s.path() + ": " + s.detail());
@@ -115,6 +106,36 @@ public final class Shipper {
         return new Outcome(manifest, local, manifestShipped);
     }
 
+    /**
+     * Ships the manifest on a thread of its own, so that an uploader stuck past the deadline cannot hold
+     * Lifeboat: at the deadline it is abandoned (and cancelled) and the local copy is what remains.
+     */
+    private boolean shipManifest(Uploader uploader, Path local, long exitAt) throws InterruptedException {
+        UploadControl control = UploadControl.withDeadline(exitAt);
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                uploader.upload(new SourceFile(local, Files.size(local)), run.runId() + "/manifest.json", control);
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        }, "lifeboat-manifest");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            done.get(Math.max(0, exitAt - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            control.cancel();
+            thread.interrupt();
+            log.error("manifest.json not shipped: the deadline came first; a copy is in " + local);
+        } catch (java.util.concurrent.ExecutionException e) {
+            log.error("manifest.json not shipped: " + Log.describe(e.getCause()) + "; a copy is in " + local, e.getCause());
+        }
+        return false;
+    }
+
     /** The run's folder at the destination. */
     public String location() {
         String d = config.destination().toString();
@@ -126,7 +147,7 @@ public final class Shipper {
             Files.createDirectories(config.spoolDirectory());
             Path local = config.spoolDirectory().resolve("manifest-" + run.runId().replace('/', '_') + ".json");
             Path temp = local.resolveSibling(local.getFileName() + ".tmp");
-            Files.write(temp, json().writeValueAsBytes(manifest));
+            Files.write(temp, JSON.writeValueAsBytes(manifest));
             Files.move(temp, local, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return local;
@@ -136,8 +157,23 @@ public final class Shipper {
         }
     }
 
-    static ObjectMapper json() {
-        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * Loads and exercises everything the shutdown path needs that costs time on first use (the JSON
+     * writer, the collector), so that the deadline is not spent on class loading. Called while the child
+     * runs.
+     */
+    public void prepare() {
+        try {
+            JSON.writeValueAsBytes(new Manifest(Manifest.VERSION, "", "", "", "", List.of(""), "", null, null, "",
+                    new Manifest.Stop("", null), new Manifest.Child(0, 0, null, 0, false), 0, true,
+                    List.of(new Manifest.Shipped("", "", 0, "", "", new Manifest.Checksum("", "", true), 1, "", null)),
+                    List.of(new Skipped("", null, Skipped.Reason.DEADLINE, ""))));
+            new Collector(config.followSymlinks(), Path.of("").toAbsolutePath()).collect(List.of());
+        } catch (IOException e) {
+            log.debug("could not prepare the manifest writer: " + Log.describe(e));
+        }
     }
 
     public static String now() {

@@ -163,7 +163,7 @@ public final class Main implements Callable<Integer> {
     private static int supervisePlainly(ChildProcess child, Log log, Throwable cause, boolean group)
             throws InterruptedException {
         log.error("internal error, logs will not be shipped for this run: " + Log.describe(cause), cause);
-        ROUTER.attach(signal -> child.signal(signal, group));
+        ROUTER.attach((signal, arrived) -> child.signal(signal, group));
         Integer status = child.awaitExit(Long.MAX_VALUE);
         return dev.lifeboat.process.Posix.exitStatus(status);
     }
@@ -194,7 +194,7 @@ public final class Main implements Callable<Integer> {
             String runId = RunId.expand(config.runIdTemplate(), env, started, hostname, ProcessHandle.current().pid());
             Injector injector = Guice.createInjector(new LifeboatModule(config, registry, log,
                     new RunInfo(runId, started, hostname, List.of()), null, PrecheckedUploader.none()));
-            ROUTER.attach(signal -> log.info("received a signal while uploading; carrying on within the deadline"));
+            ROUTER.attach((signal, arrived) -> log.info("received a signal while uploading; carrying on within the deadline"));
             return injector.getInstance(UploadNow.class).run();
         }
     }
