@@ -155,7 +155,9 @@ public final class ConfigLoader {
                 throw new ConfigException(source(values, ConfigKey.LOGS) + ": an empty glob");
             }
             try {
-                FileSystems.getDefault().getPathMatcher("glob:" + glob);
+                if (glob.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{')) {
+                    FileSystems.getDefault().getPathMatcher("glob:" + glob); // a literal path is taken as it is
+                }
             } catch (PatternSyntaxException e) {
                 throw new ConfigException(source(values, ConfigKey.LOGS) + ": '" + glob + "' is not a valid glob: "
                         + e.getDescription());

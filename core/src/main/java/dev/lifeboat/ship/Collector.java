@@ -7,6 +7,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -16,9 +17,11 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Expands the {@code --logs} globs at shipping time. Each glob is split into a base directory (the part
@@ -42,37 +45,46 @@ public final class Collector {
         Map<Path, ShipItem> items = new LinkedHashMap<>();
         List<Skipped> skipped = new ArrayList<>();
         for (String glob : globs) {
-            int before = items.size() + skipped.size();
-            collect(glob, items, skipped);
-            if (items.size() + skipped.size() == before) {
+            if (!collect(glob, items, skipped)) {
                 skipped.add(new Skipped(glob, null, Skipped.Reason.NO_MATCH, "the glob matched no file"));
             }
         }
         return new Result(new ArrayList<>(items.values()), skipped);
     }
 
-    private void collect(String glob, Map<Path, ShipItem> items, List<Skipped> skipped) {
-        Path absolute = workingDirectory.resolve(glob).normalize();
+    /** Collects what {@code glob} matches; false if it matched nothing at all (not even a file already collected). */
+    private boolean collect(String glob, Map<Path, ShipItem> items, List<Skipped> skipped) {
+        Path absolute;
+        try {
+            absolute = workingDirectory.resolve(glob).normalize();
+        } catch (InvalidPathException e) {
+            return invalid(glob, e.getMessage(), skipped);
+        }
         String pattern = absolute.toString();
         Path base = baseOf(absolute);
         boolean recursive = pattern.contains("**");
         int depth = recursive ? Integer.MAX_VALUE : absolute.getNameCount() - base.getNameCount();
         if (depth == 0) {
             // no wildcard: one file
-            consider(absolute, base, items, skipped, true);
-            return;
+            return consider(absolute, base, items, skipped, true);
+        }
+        PathMatcher matcher;
+        try {
+            matcher = matcher(pattern);
+        } catch (PatternSyntaxException e) {
+            return invalid(glob, e.getDescription(), skipped);
         }
         if (!Files.isDirectory(base)) {
-            return;
+            return false;
         }
-        PathMatcher matcher = matcher(pattern);
+        boolean[] matched = {false};
         Set<FileVisitOption> options = followSymlinks ? EnumSet.of(FileVisitOption.FOLLOW_LINKS) : EnumSet.noneOf(FileVisitOption.class);
         try {
             Files.walkFileTree(base, options, depth, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (matcher.matches(file)) {
-                        consider(file, base, items, skipped, false);
+                    if (matcher.matches(file) && consider(file, base, items, skipped, false)) {
+                        matched[0] = true;
                     }
                     return FileVisitResult.CONTINUE;
                 }
@@ -86,18 +98,31 @@ public final class Collector {
                         skipped.add(new Skipped(file.toString(), null,
                                 e instanceof NoSuchFileException ? Skipped.Reason.VANISHED : Skipped.Reason.UNREADABLE,
                                 describe(e)));
+                        matched[0] = true;
                     }
                     return FileVisitResult.CONTINUE;
                 }
             });
         } catch (IOException e) {
             skipped.add(new Skipped(base.toString(), null, Skipped.Reason.UNREADABLE, describe(e)));
+            return true;
         }
+        return matched[0];
     }
 
-    private void consider(Path file, Path base, Map<Path, ShipItem> items, List<Skipped> skipped, boolean single) {
+    /** A glob that cannot be used is reported (the configuration checks globs before the child starts). */
+    private static boolean invalid(String glob, String problem, List<Skipped> skipped) {
+        skipped.add(new Skipped(glob, null, Skipped.Reason.NO_MATCH, "not a valid glob: " + problem));
+        return true;
+    }
+
+    /**
+     * Collects {@code file} or records why not; false only when there is nothing to report (a literal path
+     * that does not exist, a directory met by a wildcard).
+     */
+    private boolean consider(Path file, Path base, Map<Path, ShipItem> items, List<Skipped> skipped, boolean single) {
         if (items.containsKey(file)) {
-            return;
+            return true;
         }
         String key = keyFor(file);
         try {
@@ -107,7 +132,7 @@ public final class Collector {
                 if (!target.startsWith(realBase)) {
                     skipped.add(new Skipped(file.toString(), key, Skipped.Reason.SYMLINK_OUTSIDE_BASE,
                             "links to " + target + ", outside " + base + " (set --follow-symlinks to ship it)"));
-                    return;
+                    return true;
                 }
             }
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
@@ -115,20 +140,24 @@ public final class Collector {
                 if (!attrs.isDirectory() || single) {
                     skipped.add(new Skipped(file.toString(), key, Skipped.Reason.NOT_REGULAR_FILE,
                             attrs.isDirectory() ? "a directory" : "not a regular file"));
+                    return true;
                 }
-                return;
+                return false;
             }
             if (!Files.isReadable(file)) {
                 skipped.add(new Skipped(file.toString(), key, Skipped.Reason.UNREADABLE, "permission denied"));
-                return;
+                return true;
             }
             items.put(file, new ShipItem(file, key, file.toString(), attrs.size()));
+            return true;
         } catch (NoSuchFileException e) {
             if (!single) {
                 skipped.add(new Skipped(file.toString(), key, Skipped.Reason.VANISHED, "the file disappeared"));
             }
+            return !single;
         } catch (IOException e) {
             skipped.add(new Skipped(file.toString(), key, Skipped.Reason.UNREADABLE, describe(e)));
+            return true;
         }
     }
 
@@ -161,14 +190,35 @@ public final class Collector {
         return false;
     }
 
-    /** A glob matcher where {@code /**}{@code /} also matches no directory at all, as in most shells. */
+    /**
+     * A glob matcher where each {@code /**}{@code /} also matches no directory at all, as in most shells:
+     * the pattern with every combination of them kept or collapsed to {@code /}.
+     */
     static PathMatcher matcher(String pattern) {
-        PathMatcher exact = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
-        if (!pattern.contains("/**/")) {
-            return exact;
+        Set<String> variants = new LinkedHashSet<>();
+        variants(pattern, 0, variants);
+        List<PathMatcher> matchers = new ArrayList<>();
+        for (String variant : variants) {
+            matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + variant));
         }
-        PathMatcher collapsed = FileSystems.getDefault().getPathMatcher("glob:" + pattern.replace("/**/", "/"));
-        return path -> exact.matches(path) || collapsed.matches(path);
+        return path -> {
+            for (PathMatcher m : matchers) {
+                if (m.matches(path)) {
+                    return true;
+                }
+            }
+            return false;
+        };
+    }
+
+    private static void variants(String pattern, int from, Set<String> out) {
+        int i = pattern.indexOf("/**/", from);
+        if (i < 0) {
+            out.add(pattern);
+            return;
+        }
+        variants(pattern, i + 3, out);
+        variants(pattern.substring(0, i) + pattern.substring(i + 3), i, out);
     }
 
     private static String describe(IOException e) {

@@ -560,6 +560,13 @@ class TestConfigLoader {
     }
 
     @Test
+    void aLiteralPathIsNotCheckedAsAGlob() throws Exception {
+        flags.put(ConfigKey.DESTINATION, DEST);
+        flags.put(ConfigKey.LOGS, List.of("/var/log/odd\\"));
+        assertEquals(List.of("/var/log/odd\\"), load().logs());
+    }
+
+    @Test
     void anInvalidGlobIsFoundBeforeTheChildStarts() throws Exception {
         flags.put(ConfigKey.DESTINATION, DEST);
         flags.put(ConfigKey.LOGS, List.of("/var/log/*.log", "/var/log/[app.log"));
