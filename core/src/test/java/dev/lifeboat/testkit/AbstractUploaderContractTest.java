@@ -97,13 +97,13 @@ public abstract class AbstractUploaderContractTest {
     // ---- plumbing ------------------------------------------------------------------------------
 
     @BeforeEach
-    void createUploader() throws Exception {
+    protected void createUploader() throws Exception {
         prefix = "contract-" + UUID.randomUUID().toString().substring(0, 8) + "/";
         uploader = newUploader();
     }
 
     @AfterEach
-    void closeUploader() throws Exception {
+    protected void closeUploader() throws Exception {
         if (uploader != null) {
             uploader.close();
         }
@@ -212,7 +212,7 @@ public abstract class AbstractUploaderContractTest {
     // ---- the contract --------------------------------------------------------------------------
 
     @Test
-    void factoryIsFoundThroughServiceLoader() {
+    protected void factoryIsFoundThroughServiceLoader() {
         boolean found = false;
         for (UploaderFactory f : ServiceLoader.load(UploaderFactory.class)) {
             if (f.scheme().equals(factory().scheme()) && f.getClass().equals(factory().getClass())) {
@@ -224,19 +224,19 @@ public abstract class AbstractUploaderContractTest {
     }
 
     @Test
-    void checkPassesAgainstAWritableDestination() throws Exception {
+    protected void checkPassesAgainstAWritableDestination() throws Exception {
         uploader().check(generous());
     }
 
     @Test
-    void smallFile() throws Exception {
+    protected void smallFile() throws Exception {
         Path file = localFile("small.log", "hello, lifeboat\nsecond line\n".getBytes(StandardCharsets.UTF_8));
         UploadResult result = uploader().upload(source(file), key("small.log"), generous());
         assertShipped(key("small.log"), file, result);
     }
 
     @Test
-    void emptyFile() throws Exception {
+    protected void emptyFile() throws Exception {
         Path file = localFile("empty.log", new byte[0]);
         if (!supportsEmptyFiles()) {
             fail("override emptyFile() with the backend's behaviour and a comment saying why");
@@ -247,14 +247,14 @@ public abstract class AbstractUploaderContractTest {
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
-    void largeFile() throws Exception {
+    protected void largeFile() throws Exception {
         Path file = randomFile("large.bin", LARGE_SIZE, 42);
         UploadResult result = uploader().upload(source(file), key("large/large.bin"), generous());
         assertShipped(key("large/large.bin"), file, result);
     }
 
     @Test
-    void onlyTheMeasuredLengthIsShipped() throws Exception {
+    protected void onlyTheMeasuredLengthIsShipped() throws Exception {
         byte[] content = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
         Path file = localFile("growing.log", content);
         UploadResult result = uploader().upload(new SourceFile(file, 10), key("growing.log"), generous());
@@ -265,7 +265,7 @@ public abstract class AbstractUploaderContractTest {
     }
 
     @Test
-    void oddKeys() throws Exception {
+    protected void oddKeys() throws Exception {
         Path file = localFile("odd.log", "odd\n".getBytes(StandardCharsets.UTF_8));
         List<String> keys = List.of(
                 "files/var/log/my app/with spaces.log",
@@ -279,7 +279,7 @@ public abstract class AbstractUploaderContractTest {
     }
 
     @Test
-    void overwriteReplacesTheObject() throws Exception {
+    protected void overwriteReplacesTheObject() throws Exception {
         Path first = localFile("first.log", "first version, longer than the second\n".getBytes(StandardCharsets.UTF_8));
         Path second = localFile("second.log", "second\n".getBytes(StandardCharsets.UTF_8));
         uploader().upload(source(first), key("same.log"), generous());
@@ -288,7 +288,7 @@ public abstract class AbstractUploaderContractTest {
     }
 
     @Test
-    void missingSourceFailsAndWritesNothing() throws Exception {
+    protected void missingSourceFailsAndWritesNothing() throws Exception {
         Path missing = localDir.resolve("does-not-exist.log");
         IOException e = assertThrows(IOException.class,
                 () -> uploader().upload(new SourceFile(missing, 10), key("missing.log"), generous()));
@@ -299,7 +299,7 @@ public abstract class AbstractUploaderContractTest {
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
-    void concurrentUploads() throws Exception {
+    protected void concurrentUploads() throws Exception {
         int n = 16;
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -322,7 +322,7 @@ public abstract class AbstractUploaderContractTest {
     }
 
     @Test
-    void expiredDeadlineFailsFastAndWritesNothing() throws Exception {
+    protected void expiredDeadlineFailsFastAndWritesNothing() throws Exception {
         Path file = localFile("late.log", "too late\n".getBytes(StandardCharsets.UTF_8));
         UploadControl expired = UploadControl.withDeadline(System.nanoTime() - 1);
         assertThrows(UploadCancelledException.class, () -> uploader().upload(source(file), key("late.log"), expired));
@@ -335,7 +335,7 @@ public abstract class AbstractUploaderContractTest {
      */
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
-    void cancellationInTheMiddleOfALargeUpload() throws Exception {
+    protected void cancellationInTheMiddleOfALargeUpload() throws Exception {
         Path file = randomFile("cancel.bin", LARGE_SIZE, 7);
         String k = key("cancel/cancel.bin");
         UploadControl control = generous();
@@ -372,14 +372,14 @@ public abstract class AbstractUploaderContractTest {
     }
 
     @Test
-    void closeIsIdempotent() throws Exception {
+    protected void closeIsIdempotent() throws Exception {
         Uploader other = newUploader();
         other.close();
         other.close();
     }
 
     @Test
-    void unknownAndInvalidOptionsAreRejected() {
+    protected void unknownAndInvalidOptionsAreRejected() {
         for (Map.Entry<String, Map<String, String>> entry : invalidOptions().entrySet()) {
             Map<String, String> opts = new HashMap<>(options());
             opts.putAll(entry.getValue());
