@@ -37,8 +37,14 @@ public final class UploaderRegistry {
      */
     public static UploaderRegistry load(ClassLoader builtIn, Path pluginDirectory) throws PluginException {
         Map<String, UploaderFactory> found = builtIns(builtIn);
-        for (PluginUploaderFactory factory : new PluginLoader(builtIn).load(pluginDirectory)) {
-            add(found, factory.scheme(), factory);
+        List<PluginUploaderFactory> plugins = new PluginLoader(builtIn).load(pluginDirectory);
+        try {
+            for (PluginUploaderFactory factory : plugins) {
+                add(found, factory.scheme(), factory);
+            }
+        } catch (PluginException e) {
+            plugins.forEach(factory -> factory.plugin().close());
+            throw e;
         }
         return new UploaderRegistry(found);
     }
