@@ -2,6 +2,7 @@ package dev.lifeboat.process;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import com.sun.jna.StringArray;
 import com.sun.jna.ptr.IntByReference;
 import java.io.IOException;
@@ -62,6 +63,7 @@ public final class ChildProcess {
             check(Posix.posix_spawn_file_actions_adddup2(actions, err[1], 2), "adddup2 stderr");
             Posix.sigemptyset(empty);
             Posix.sigfillset(all);
+            addInternalSignals(all);
             short flags = (short) (Posix.POSIX_SPAWN_SETSIGMASK | Posix.POSIX_SPAWN_SETSIGDEF);
             if (ownProcessGroup) {
                 flags |= Posix.POSIX_SPAWN_SETPGROUP;
@@ -114,6 +116,19 @@ public final class ChildProcess {
             }
         } catch (IOException | NumberFormatException e) {
             // without /proc the child may inherit some descriptors; nothing else is lost
+        }
+    }
+
+    /**
+     * The C library's sigfillset leaves out the signals it keeps for itself (glibc 32 and 33, musl 32 to
+     * 34), and its posix_spawn then sets those to SIG_IGN in the child unless they are in the
+     * sigdefault set, so every process under Lifeboat would inherit them ignored. They are real-time
+     * signals to the kernel: set their bits in the set directly (sigaddset refuses them), in the first
+     * {@code unsigned long} of the set, where signal N is bit N-1.
+     */
+    private static void addInternalSignals(Memory set) {
+        if (Native.LONG_SIZE == 8) {
+            set.setLong(0, set.getLong(0) | (0b111L << 31));
         }
     }
 
