@@ -83,14 +83,14 @@ class TestDeadline {
     }
 
     @Test
-    void safetyMarginIsFivePercentBetween250msAnd1s() {
-        assertEquals(Duration.ofMillis(250), Deadline.safetyMargin(Duration.ofSeconds(1)));
-        assertEquals(Duration.ofMillis(250), Deadline.safetyMargin(Duration.ofSeconds(5)));
-        assertEquals(Duration.ofMillis(300), Deadline.safetyMargin(Duration.ofSeconds(6)));
-        assertEquals(Duration.ofMillis(500), Deadline.safetyMargin(Duration.ofSeconds(10)));
-        assertEquals(Duration.ofMillis(1000), Deadline.safetyMargin(Duration.ofSeconds(20)));
-        assertEquals(Duration.ofMillis(1000), Deadline.safetyMargin(Duration.ofSeconds(30)));
-        assertEquals(Duration.ofMillis(1000), Deadline.safetyMargin(Duration.ofMinutes(10)));
-        assertEquals(Duration.ofMillis(250), Deadline.safetyMargin(Duration.ZERO));
+    void safetyMarginIsTenPercentBetween500msAnd2s() {
+        assertEquals(Duration.ofMillis(500), Deadline.safetyMargin(Duration.ofSeconds(1)));
+        assertEquals(Duration.ofMillis(500), Deadline.safetyMargin(Duration.ofSeconds(5)));
+        assertEquals(Duration.ofMillis(600), Deadline.safetyMargin(Duration.ofSeconds(6)));
+        assertEquals(Duration.ofMillis(1000), Deadline.safetyMargin(Duration.ofSeconds(10)));
+        assertEquals(Duration.ofMillis(2000), Deadline.safetyMargin(Duration.ofSeconds(20)));
+        assertEquals(Duration.ofMillis(2000), Deadline.safetyMargin(Duration.ofSeconds(30)));
+        assertEquals(Duration.ofMillis(2000), Deadline.safetyMargin(Duration.ofMinutes(10)));
+        assertEquals(Duration.ofMillis(500), Deadline.safetyMargin(Duration.ZERO));
     }
 }
