@@ -101,12 +101,12 @@ final class WebDavUploader implements Uploader {
         URI temp = resolve(tempSegments);
         URI target = resolve(segments);
         boolean moved = false;
-        boolean written = false;
+        boolean tempMayExist = false;
         try {
             control.checkCancelled();
             ensureCollection(segments.size() == 1 ? base
                     : URI.create(resolve(segments.subList(0, segments.size() - 1)) + "/"), control);
-            written = true;
+            tempMayExist = true;
             HttpResponse<Void> put = send(request(temp, control).PUT(body(source, first, control)), control, true);
             expect(put, "PUT", display + key, 200, 201, 204);
             verifySize(temp, display + key, source.size(), control);
@@ -122,7 +122,7 @@ final class WebDavUploader implements Uploader {
             if (first != null) {
                 first.close();
             }
-            if (written && !moved) {
+            if (tempMayExist && !moved) {
                 deleteQuietly(temp);
             }
         }
