@@ -18,7 +18,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,9 +45,17 @@ class DockerStopTest {
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void startApiAndBuildTheExampleImage() throws Exception {
+    /** Set up once, in the first test, so that a missing runtime shows as each test skipped. */
+    @BeforeEach
+    void startApiAndBuildTheExampleImage() throws Exception {
         podman = Podman.require();
+        startOnce();
+    }
+
+    private static synchronized void startOnce() throws Exception {
+        if (service != null) {
+            return;
+        }
         if (Podman.onPath("docker") == null) {
             String why = "the docker CLI is not installed: the docker stop test needs it (podman's API stands in for the engine)";
             System.out.println("SKIPPED: " + why);

@@ -53,7 +53,9 @@ class PodmanStopTest {
 
     @AfterEach
     void removeContainers() {
-        containers.forEach(podman::remove);
+        if (podman != null) {
+            containers.forEach(podman::remove);
+        }
     }
 
     @Test
