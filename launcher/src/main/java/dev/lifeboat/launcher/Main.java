@@ -48,8 +48,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Runs COMMAND as its child and, when a stop signal arrives or the child exits, ships the "
-                + "configured logs and the child's output to the destination within the grace period.",
-        subcommands = {Main.UploadCommand.class, Main.CheckCommand.class, Main.PluginsCommand.class})
+                + "configured logs and the child's output to the destination within the grace period.%n"
+                + "Commands: upload, check, plugins (lifeboat COMMAND --help).")
 public final class Main implements Callable<Integer> {
     /** Exit status for a usage or configuration error found before the child starts. */
     static final int CONFIG_ERROR = 2;
@@ -65,8 +65,25 @@ public final class Main implements Callable<Integer> {
         List<String> uncatchable = new ArrayList<>();
         SignalRouter router = SignalRouter.install(uncatchable);
         ROUTER = router;
-        CommandLine cli = new CommandLine(new Main())
-                .setStopAtPositional(true)
+        CommandLine cli = new CommandLine(new Main());
+        // Building a command's model costs start-up time, paid before the child starts: only build the
+        // subcommand that was asked for.
+        if (args.length > 0) {
+            switch (args[0]) {
+                case "upload":
+                    cli.addSubcommand(new UploadCommand());
+                    break;
+                case "check":
+                    cli.addSubcommand(new CheckCommand());
+                    break;
+                case "plugins":
+                    cli.addSubcommand(new PluginsCommand());
+                    break;
+                default:
+                    break;
+            }
+        }
+        cli.setStopAtPositional(true)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     cmd.getErr().println("lifeboat: error: " + Log.describe(e));
@@ -251,10 +268,8 @@ public final class Main implements Callable<Integer> {
                 return CONFIG_ERROR;
             }
             System.out.printf("%-8s %-55s %-30s %s%n", "SCHEME", "CLASS", "JAR", "VERSION");
-            for (Map.Entry<String, UploaderFactory> e : registry.factories().entrySet()) {
-                Class<?> type = e.getValue().getClass();
-                System.out.printf("%-8s %-55s %-30s %s%n", e.getKey(), type.getName(), UploaderRegistry.location(type),
-                        UploaderRegistry.version(type));
+            for (UploaderRegistry.Entry e : registry.entries()) {
+                System.out.printf("%-8s %-55s %-30s %s%n", e.scheme(), e.className(), e.jar(), e.version());
             }
             return 0;
         }
