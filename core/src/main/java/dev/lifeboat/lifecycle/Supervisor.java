@@ -154,6 +154,7 @@ public final class Supervisor {
         synchronized (lock) {
             state = State.DONE;
         }
+        removeShippedCaptures(outcome.manifest(), captured);
         uploaders.close();
         return exitStatus(finalStatus);
     }
@@ -170,6 +171,25 @@ public final class Supervisor {
             }
         } catch (IOException e) {
             log.error("cannot snapshot the captured " + capture.name() + ": " + Log.describe(e), e);
+        }
+    }
+
+    /**
+     * Captured output that reached the destination is not kept in the spool as well; what was not
+     * shipped stays there beside the local manifest.
+     */
+    private void removeShippedCaptures(Manifest manifest, List<ShipItem> captured) {
+        for (ShipItem item : captured) {
+            boolean shipped = manifest.files().stream().anyMatch(f -> f.key().equals(item.key()));
+            if (shipped) {
+                OutputCapture capture = item.key().equals("stdout.log") ? child.stdout() : child.stderr();
+                try {
+                    java.nio.file.Files.deleteIfExists(item.source());
+                    capture.spool().delete();
+                } catch (IOException e) {
+                    log.debug("cannot remove " + item.source() + ": " + Log.describe(e));
+                }
+            }
         }
     }
 
