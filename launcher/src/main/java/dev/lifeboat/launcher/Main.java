@@ -61,6 +61,11 @@ public final class Main implements Callable<Integer> {
     List<String> command = new ArrayList<>();
 
     public static void main(String[] args) {
+        // Lifeboat uses no method interception: constructor injection by reflection is enough, and keeps
+        // Guice from generating classes through sun.misc.Unsafe (deprecated, and warned about on JDK 24+).
+        if (System.getProperty("guice_bytecode_gen_option") == null) {
+            System.setProperty("guice_bytecode_gen_option", "DISABLED");
+        }
         // catch signals before anything else, so that a stop during start-up is kept
         List<String> uncatchable = new ArrayList<>();
         SignalRouter router = SignalRouter.install(uncatchable);
