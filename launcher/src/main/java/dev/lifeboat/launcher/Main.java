@@ -99,6 +99,28 @@ public final class Main implements Callable<Integer> {
 
     private static SignalRouter ROUTER;
 
+    /** The uploaders found and the validated configuration. */
+    record Loaded(UploaderRegistry registry, LifeboatConfig config) {}
+
+    /** Finds the uploaders and loads the configuration; logs the one-line error and returns null if it is bad. */
+    static Loaded load(Options options, Log log) {
+        try {
+            UploaderRegistry registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
+            return new Loaded(registry,
+                    new ConfigLoader(registry, System.getenv()).load(options.flags(), options.sets, options.config, true));
+        } catch (ConfigException | PluginException e) {
+            log.error(e.getMessage(), e);
+            return null;
+        }
+    }
+
+    static RunInfo runInfo(LifeboatConfig config, Instant started, List<String> command) {
+        Map<String, String> env = System.getenv();
+        String hostname = RunId.hostname(env);
+        return new RunInfo(RunId.expand(config.runIdTemplate(), env, started, hostname, ProcessHandle.current().pid()),
+                started, hostname, List.copyOf(command));
+    }
+
     /** Backend libraries log through java.util.logging (SLF4J is routed there): warnings only, unless --debug. */
     static void configureLibraryLogging(boolean debug) {
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
@@ -116,18 +138,14 @@ public final class Main implements Callable<Integer> {
             return CONFIG_ERROR;
         }
         Instant started = Instant.now();
-        UploaderRegistry registry;
-        LifeboatConfig config;
-        try {
-            registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
-            config = new ConfigLoader(registry, System.getenv()).load(options.flags(), options.sets, options.config, true);
-        } catch (ConfigException | PluginException e) {
-            log.error(e.getMessage(), e);
+        Loaded loaded = load(options, log);
+        if (loaded == null) {
             return CONFIG_ERROR;
         }
-        Map<String, String> env = System.getenv();
-        String hostname = RunId.hostname(env);
-        String runId = RunId.expand(config.runIdTemplate(), env, started, hostname, ProcessHandle.current().pid());
+        UploaderRegistry registry = loaded.registry();
+        LifeboatConfig config = loaded.config();
+        RunInfo run = runInfo(config, started, command);
+        String runId = run.runId();
         Path spool = config.spoolDirectory().resolve(runId.replace('/', '_'));
         SpoolFile out;
         SpoolFile err;
@@ -155,7 +173,7 @@ public final class Main implements Callable<Integer> {
         Reaper.becomeSubreaper();
         ChildProcess child;
         try {
-            child = ChildProcess.spawn(command, env, config.processGroup());
+            child = ChildProcess.spawn(command, System.getenv(), config.processGroup());
         } catch (IOException e) {
             log.error(e.getMessage(), e);
             return e.getMessage().contains("no such file") ? 127 : 126;
@@ -168,8 +186,8 @@ public final class Main implements Callable<Integer> {
         configureLibraryLogging(options.debug);
         Supervisor supervisor;
         try {
-            Injector injector = Guice.createInjector(new LifeboatModule(config.withSpool(spool), registry, log,
-                    new RunInfo(runId, started, hostname, List.copyOf(command)), supervised, prechecked));
+            Injector injector = Guice.createInjector(new LifeboatModule(config.withSpool(spool), registry, log, run,
+                    supervised, prechecked));
             supervisor = injector.getInstance(Supervisor.class);
         } catch (RuntimeException | LinkageError e) {
             return supervisePlainly(child, log, e, config.processGroup());
@@ -201,21 +219,13 @@ public final class Main implements Callable<Integer> {
         public Integer call() throws Exception {
             Log log = Log.stderr(options.debug, options.quiet);
             configureLibraryLogging(options.debug);
-            Instant started = Instant.now();
-            UploaderRegistry registry;
-            LifeboatConfig config;
-            try {
-                registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
-                config = new ConfigLoader(registry, System.getenv()).load(options.flags(), options.sets, options.config, true);
-            } catch (ConfigException | PluginException e) {
-                log.error(e.getMessage(), e);
+            Loaded loaded = load(options, log);
+            if (loaded == null) {
                 return CONFIG_ERROR;
             }
-            Map<String, String> env = System.getenv();
-            String hostname = RunId.hostname(env);
-            String runId = RunId.expand(config.runIdTemplate(), env, started, hostname, ProcessHandle.current().pid());
-            Injector injector = Guice.createInjector(new LifeboatModule(config, registry, log,
-                    new RunInfo(runId, started, hostname, List.of()), null, PrecheckedUploader.none()));
+            RunInfo run = runInfo(loaded.config(), Instant.now(), List.of());
+            Injector injector = Guice.createInjector(new LifeboatModule(loaded.config(), loaded.registry(), log, run, null,
+                    PrecheckedUploader.none()));
             ROUTER.attach((signal, arrived) -> log.info("received a signal while uploading; carrying on within the deadline"));
             return injector.getInstance(UploadNow.class).run();
         }
@@ -232,16 +242,12 @@ public final class Main implements Callable<Integer> {
         public Integer call() throws Exception {
             Log log = Log.stderr(options.debug, options.quiet);
             configureLibraryLogging(options.debug);
-            UploaderRegistry registry;
-            LifeboatConfig config;
-            try {
-                registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
-                config = new ConfigLoader(registry, System.getenv()).load(options.flags(), options.sets, options.config, true);
-            } catch (ConfigException | PluginException e) {
-                log.error(e.getMessage(), e);
+            Loaded loaded = load(options, log);
+            if (loaded == null) {
                 return CONFIG_ERROR;
             }
-            UploaderFactory factory = registry.find(config.scheme());
+            LifeboatConfig config = loaded.config();
+            UploaderFactory factory = loaded.registry().find(config.scheme());
             long start = System.nanoTime();
             try (Uploader uploader = UploaderService.createAndCheck(factory, config,
                     UploadControl.withTimeout(config.gracePeriod()))) {
