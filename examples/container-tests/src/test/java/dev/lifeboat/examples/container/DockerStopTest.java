@@ -69,6 +69,7 @@ class DockerStopTest {
         Files.copy(examples.resolve("run.sh"), context.resolve("run.sh"));
         Files.copy(Podman.JAR, context.resolve("lifeboat.jar"));
         podman.podman("build", "-q", "--from", Podman.SKELETON_IMAGE, "-t", image, context.toString()).ok();
+        Podman.deleteTree(context);
 
         Path socket = podman.dir().resolve("podman.sock");
         serviceLog = podman.dir().resolve("podman-service.log");

@@ -11,10 +11,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -90,6 +92,13 @@ final class Podman {
             }
         }
         Path dir = Files.createTempDirectory("lifeboat-podman-");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                deleteTree(dir);
+            } catch (IOException e) {
+                System.err.println("could not delete " + dir + ": " + e);
+            }
+        }));
         long nofile = Math.min(hardNofileLimit(), 65536);
         Path conf = dir.resolve("containers.conf");
         Files.writeString(conf, String.join("\n",
@@ -170,6 +179,16 @@ final class Podman {
         Path tar = dir.resolve("skeleton.tar");
         run(null, List.of("tar", "-C", root.toString(), "-cf", tar.toString(), ".")).ok();
         podman("import", tar.toString(), SKELETON_IMAGE).ok();
+        deleteTree(root);
+        Files.delete(tar);
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     /** A container name no other run uses. */
