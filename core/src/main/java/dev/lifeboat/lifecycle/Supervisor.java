@@ -77,7 +77,7 @@ public final class Supervisor {
                 return;
             }
             stopSignal = signal;
-            stopRequestedAt = Instant.now();
+            stopRequestedAt = Instant.now().minusNanos(Math.max(0, System.nanoTime() - now));
             childKillAtNanos = now + config.childTimeout().toNanos();
             if (state == State.RUNNING) {
                 state = State.STOPPING;
