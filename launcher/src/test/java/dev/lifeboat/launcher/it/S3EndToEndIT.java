@@ -41,6 +41,7 @@ import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -373,6 +374,14 @@ class S3EndToEndIT {
                 }
             }
             return HexFormat.of().formatHex(sha.digest());
+        }
+
+        void delete(String bucket, List<String> keys) {
+            for (int i = 0; i < keys.size(); i += 1000) {
+                List<ObjectIdentifier> batch = keys.subList(i, Math.min(keys.size(), i + 1000)).stream()
+                        .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+                client.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(batch)));
+            }
         }
 
         void stop() throws Exception {
