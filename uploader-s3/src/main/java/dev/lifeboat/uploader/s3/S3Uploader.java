@@ -545,11 +545,12 @@ final class S3Uploader implements Uploader {
                         BooleanSupplier committing) throws UploadCancelledException, InterruptedException, IOException {
         long cancelledAt = 0;
         while (true) {
-            if (work.isDone()) {
-                return result(work, control);
-            }
+            // the first failure is the cause: parts that failed after it were only stopped by it
             if (stop.isCompletedExceptionally()) {
                 result(stop, control); // throws the failure
+            }
+            if (work.isDone()) {
+                return result(work, control);
             }
             boolean cancelled = control.isCancelled();
             if (cancelled && !committing.getAsBoolean()) {
