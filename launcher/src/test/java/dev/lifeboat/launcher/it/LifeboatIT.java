@@ -268,7 +268,7 @@ class LifeboatIT {
                 List.of("--destination", dest, "--set", "file.fsink=true"),
                 List.of("--destination", dest, "--run-id", "{nope}"),
                 List.of("--logs", "/var/log/*.log"));
-        List<String> expected = List.of("grase-period", "syntax.yaml:1", "10x", "--child-timeout", "ftp", "cannot be written",
+        List<String> expected = List.of("grase-period", "not valid YAML", "10x", "--child-timeout", "ftp", "cannot be written",
                 "file.fsink", "{nope}", "no destination");
         for (int i = 0; i < cases.size(); i++) {
             Path marker = dir.resolve("child-ran-" + i);
