@@ -128,7 +128,15 @@ public final class Main implements Callable<Integer> {
         for (java.util.logging.Handler h : root.getHandlers()) {
             h.setLevel(root.getLevel());
         }
+        if (!debug) {
+            // Hadoop warns on every run that it has no native library; it needs none to ship files
+            HADOOP_NATIVE_LOADER.setLevel(java.util.logging.Level.SEVERE);
+        }
     }
+
+    /** Held so that its level sticks: java.util.logging keeps loggers only weakly. */
+    private static final java.util.logging.Logger HADOOP_NATIVE_LOADER =
+            java.util.logging.Logger.getLogger("org.apache.hadoop.util.NativeCodeLoader");
 
     @Override
     public Integer call() throws Exception {
