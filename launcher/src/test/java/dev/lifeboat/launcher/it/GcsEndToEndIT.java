@@ -89,6 +89,17 @@ class GcsEndToEndIT {
         return args;
     }
 
+    /** The child's stderr: Lifeboat's own stderr without Lifeboat's own lines. */
+    private Path childStderr(LifeboatProcess lb) throws java.io.IOException {
+        StringBuilder child = new StringBuilder();
+        for (String line : lb.stderr().split("(?<=\n)")) {
+            if (!line.startsWith("lifeboat ")) {
+                child.append(line);
+            }
+        }
+        return Files.writeString(dir.resolve("child-stderr.log"), child.toString());
+    }
+
     private Path spool(String name) {
         return dir.resolve("spool").resolve("run").resolve(name);
     }
@@ -166,7 +177,7 @@ class GcsEndToEndIT {
 
         Map<String, Path> local = Map.of(
                 "stdout.log", lb.stdout,
-                "stderr.log", spool("stderr.log"),
+                "stderr.log", childStderr(lb),
                 "files" + app, app,
                 "files" + empty, empty,
                 "files" + boot, boot);
