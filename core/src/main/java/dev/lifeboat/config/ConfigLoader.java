@@ -110,7 +110,7 @@ public final class ConfigLoader {
                 if (key.endsWith(".")) {
                     continue;
                 }
-                String full = factory.scheme() + "." + key;
+                String full = factory.optionPrefix() + "." + key;
                 String env = environment.get(ConfigKey.environmentVariable(full));
                 if (env != null && !env.isEmpty()) {
                     options.put(full, new Value(env, ConfigKey.environmentVariable(full)));
@@ -180,7 +180,7 @@ public final class ConfigLoader {
 
     private Map<String, String> uploaderOptions(UploaderFactory factory, URI destination, Map<String, Value> options)
             throws ConfigException {
-        String prefix = factory.scheme() + ".";
+        String prefix = factory.optionPrefix() + ".";
         Set<String> keys = factory.optionKeys();
         Map<String, String> result = new TreeMap<>();
         Map<String, String> sources = new TreeMap<>();
@@ -191,13 +191,13 @@ public final class ConfigLoader {
                 throw new ConfigException(e.getValue().source() + ": unknown option '" + full + "'; uploader options read "
                         + "<scheme>.<key>, e.g. " + prefix + (keys.isEmpty() ? "key" : keys.iterator().next()));
             }
-            String scheme = full.substring(0, dot);
-            if (!scheme.equals(factory.scheme())) {
-                if (registry.find(scheme) != null) {
+            String optionPrefix = full.substring(0, dot);
+            if (!optionPrefix.equals(factory.optionPrefix())) {
+                if (registry.optionPrefixes().contains(optionPrefix)) {
                     continue; // another installed uploader's option: a shared config file may hold several
                 }
-                throw new ConfigException(e.getValue().source() + ": unknown key '" + full + "': no uploader for the scheme '"
-                        + scheme + "'; schemes found: " + String.join(", ", registry.schemes()));
+                throw new ConfigException(e.getValue().source() + ": unknown key '" + full + "': no uploader takes options '"
+                        + optionPrefix + ".*'; option prefixes found: " + String.join(", ", registry.optionPrefixes()));
             }
             String key = full.substring(prefix.length());
             if (!accepts(keys, key)) {
@@ -293,7 +293,7 @@ public final class ConfigLoader {
             ConfigKey key = ConfigKey.byKey(name);
             if (key != null) {
                 values.put(key, new Value(key.isList() ? stringList(where, name, node) : scalar(where, name, node), where + ": " + name));
-            } else if (name.equals(SET_KEY) || registry.find(name) != null || name.contains(".")) {
+            } else if (name.equals(SET_KEY) || registry.optionPrefixes().contains(name) || name.contains(".")) {
                 String prefix = name.equals(SET_KEY) ? "" : name + ".";
                 if (node.isObject()) {
                     flatten(where, prefix, node, options);
@@ -348,7 +348,7 @@ public final class ConfigLoader {
             names.add(k.key());
         }
         names.add(SET_KEY);
-        names.addAll(registry.schemes());
+        names.addAll(registry.optionPrefixes());
         return String.join(", ", names);
     }
 

@@ -48,6 +48,16 @@ final class PluginUploaderFactory implements UploaderFactory {
     }
 
     @Override
+    public String optionPrefix() {
+        ClassLoader previous = plugin.enter();
+        try {
+            return delegate.optionPrefix();
+        } finally {
+            Plugin.exit(previous);
+        }
+    }
+
+    @Override
     public Set<String> optionKeys() {
         ClassLoader previous = plugin.enter();
         try {

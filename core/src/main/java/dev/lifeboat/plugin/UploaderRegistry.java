@@ -99,6 +99,13 @@ public final class UploaderRegistry {
         return factories.get(scheme.toLowerCase(Locale.ROOT));
     }
 
+    /** The option prefixes of the uploaders found ({@code <prefix>.<key>}), sorted, without repeats. */
+    public List<String> optionPrefixes() {
+        java.util.TreeSet<String> prefixes = new java.util.TreeSet<>();
+        factories.values().forEach(f -> prefixes.add(f.optionPrefix()));
+        return new ArrayList<>(prefixes);
+    }
+
     public List<String> schemes() {
         return new ArrayList<>(factories.keySet());
     }

@@ -32,11 +32,20 @@ public final class Signals {
      * Signals Lifeboat catches and passes on to the child unchanged. TERM and INT also start the stop
      * sequence. Left out: KILL and STOP (cannot be caught), QUIT, SEGV, ILL, FPE (the JVM's own), BUS,
      * TRAP, ABRT, SYS (synchronous faults), PIPE and XFSZ (the JVM relies on ignoring them), CHLD (used
-     * for reaping), TTIN and TTOU (as tini).
+     * for reaping), TTIN and TTOU (as tini), and USR2 unless the JVM was told to suspend and resume its
+     * threads with another signal ({@code _JAVA_SR_SIGNUM}, which {@code bin/lifeboat} sets): on Linux
+     * HotSpot uses USR2 for that itself (JFR's sampler among others), and taking it over would break them.
      */
-    public static final List<String> FORWARDED = List.of(
-            "HUP", "INT", "TERM", "USR1", "USR2", "WINCH", "ALRM", "CONT", "TSTP", "URG", "XCPU", "VTALRM", "PROF",
-            "IO", "PWR", "STKFLT");
+    public static final List<String> FORWARDED = forwarded(System.getenv("_JAVA_SR_SIGNUM"));
+
+    static List<String> forwarded(String srSignal) {
+        List<String> names = new java.util.ArrayList<>(List.of("HUP", "INT", "TERM", "USR1", "WINCH", "ALRM", "CONT",
+                "TSTP", "URG", "XCPU", "VTALRM", "PROF", "IO", "PWR", "STKFLT"));
+        if (srSignal != null && !srSignal.isBlank() && !srSignal.trim().equals(Integer.toString(SIGUSR2))) {
+            names.add("USR2");
+        }
+        return List.copyOf(names);
+    }
 
     private Signals() {}
 

@@ -86,7 +86,7 @@ public final class UploaderService implements AutoCloseable {
         try {
             uploader = factory.create(config.destination(), config.uploaderOptions(), context(config));
         } catch (InvalidOptionException e) {
-            throw new IOException((e.key() == null ? "" : factory.scheme() + "." + e.key() + ": ") + e.getMessage(), e);
+            throw new IOException((e.key() == null ? "" : factory.optionPrefix() + "." + e.key() + ": ") + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new IOException("the " + factory.scheme() + " uploader failed to start: " + Log.describe(e), e);
         }

@@ -24,7 +24,16 @@ public interface UploaderFactory {
     }
 
     /**
-     * The option keys this uploader understands, without the {@code "<scheme>."} prefix, e.g.
+     * The prefix of this uploader's options, {@code <prefix>.<key>}: the scheme unless the uploader's
+     * options are better known by another name (e.g. {@code gcs} for {@code gs://}); factories of one
+     * backend may share a prefix (e.g. {@code hdfs} for {@code hdfs://} and {@code viewfs://}).
+     */
+    default String optionPrefix() {
+        return scheme();
+    }
+
+    /**
+     * The option keys this uploader understands, without the {@code "<prefix>."} prefix, e.g.
      * {@code "endpoint"} for {@code s3.endpoint}. A key ending in {@code '.'} accepts every key that
      * starts with it (e.g. {@code "conf."} for {@code hdfs.conf.dfs.replication}). Any other key under
      * the scheme's prefix is a configuration error.

@@ -44,8 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class GcsEndToEndIT {
-    /** Uploader options are named after the destination's scheme: {@code gs.endpoint}, {@code gs.chunk-size}. */
-    static final String OPTION = "gs.";
+    /** The GCS uploader's options read {@code gcs.endpoint}, {@code gcs.chunk-size} (its option prefix, not the scheme). */
+    static final String OPTION = "gcs.";
     private static final String BUCKET = "lifeboat-e2e";
     private static final long MiB = 1024 * 1024;
 

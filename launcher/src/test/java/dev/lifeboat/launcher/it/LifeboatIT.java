@@ -141,13 +141,31 @@ class LifeboatIT {
                 + " echo ready >> \"$0\"; while :; do sleep 0.05; done";
         LifeboatProcess lb = LifeboatProcess.start(dir, args("--", "sh", "-c", script, seen.toString()));
         LifeboatProcess.awaitContent(seen, "ready", 60);
-        for (String sig : List.of("HUP", "USR1", "USR2", "WINCH")) {
+        for (String sig : List.of("HUP", "USR1", "WINCH")) {
             lb.signal(sig);
             LifeboatProcess.awaitContent(seen, sig, 30);
         }
         lb.signal("TERM");
         assertEquals(0, lb.waitFor(60));
-        assertEquals("ready\nHUP\nUSR1\nUSR2\nWINCH\nTERM\n", Files.readString(seen));
+        assertEquals("ready\nHUP\nUSR1\nWINCH\nTERM\n", Files.readString(seen));
+    }
+
+    @Test
+    void theLaunchScriptForwardsUsr2Too() throws Exception {
+        Path script = Path.of(System.getProperty("user.dir")).resolve("../bin/lifeboat").normalize();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(script), "bin/lifeboat not found: " + script);
+        Path seen = dir.resolve("seen");
+        Files.createFile(seen);
+        LifeboatProcess lb = LifeboatProcess.start(dir, List.of(script.toString()), args("--", "sh", "-c",
+                "trap 'echo USR2 >> \"$0\"' USR2; trap 'exit 0' TERM; echo ready >> \"$0\"; while :; do sleep 0.05; done",
+                seen.toString()), java.util.Map.of("LIFEBOAT_JAVA", LifeboatProcess.JAVA,
+                "LIFEBOAT_JAR", LifeboatProcess.JAR.toAbsolutePath().toString()));
+        LifeboatProcess.awaitContent(seen, "ready", 60);
+        lb.signal("USR2");
+        LifeboatProcess.awaitContent(seen, "USR2", 30);
+        lb.signal("TERM");
+        assertEquals(0, lb.waitFor(60));
+        assertEquals("ready\nUSR2\n", Files.readString(seen));
     }
 
     @Test

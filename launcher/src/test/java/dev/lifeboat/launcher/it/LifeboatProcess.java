@@ -64,6 +64,11 @@ final class LifeboatProcess {
     }
 
     static LifeboatProcess start(Path workDir, List<String> prefix, List<String> args) throws IOException {
+        return start(workDir, prefix, args, java.util.Map.of());
+    }
+
+    static LifeboatProcess start(Path workDir, List<String> prefix, List<String> args, java.util.Map<String, String> env)
+            throws IOException {
         assumeJava();
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(args);
@@ -72,6 +77,7 @@ final class LifeboatProcess {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
         pb.environment().remove("LIFEBOAT_CONFIG");
+        pb.environment().putAll(env);
         return new LifeboatProcess(pb.start(), out, err);
     }
 

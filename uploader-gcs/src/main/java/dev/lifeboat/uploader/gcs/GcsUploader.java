@@ -125,8 +125,11 @@ final class GcsUploader implements Uploader {
                 .setStorageRetryStrategy(StorageRetryStrategy.getUniformStorageRetryStrategy())
                 .setRetrySettings(retrySettings(Duration.ofMinutes(5)))
                 .setTransportOptions(transportOptions(transportFactory, Duration.ofMinutes(5)));
-        if (config.project != null) {
-            builder.setProjectId(config.project);
+        // Resolved once here: every call's client is derived from these options, and an unset project
+        // would be looked up again (from the environment and the metadata server) for each of them.
+        String project = config.project != null ? config.project : com.google.cloud.ServiceOptions.getDefaultProjectId();
+        if (project != null) {
+            builder.setProjectId(project);
         }
         if (config.endpoint != null) {
             builder.setHost(config.endpoint);

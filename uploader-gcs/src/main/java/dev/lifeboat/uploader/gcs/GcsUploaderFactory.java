@@ -21,6 +21,12 @@ public final class GcsUploaderFactory implements UploaderFactory {
         return "gs";
     }
 
+    /** Options read {@code gcs.<key>}, the name people know the service by. */
+    @Override
+    public String optionPrefix() {
+        return "gcs";
+    }
+
     @Override
     public String description() {
         return "Google Cloud Storage (JSON API): gs://bucket/prefix";

@@ -25,6 +25,12 @@ abstract class AbstractHadoopUploaderFactory implements UploaderFactory {
         return scheme;
     }
 
+    /** {@code hdfs://} and {@code viewfs://} share the {@code hdfs.*} options. */
+    @Override
+    public final String optionPrefix() {
+        return "hdfs";
+    }
+
     @Override
     public final Set<String> optionKeys() {
         return HdfsOptions.KEYS;

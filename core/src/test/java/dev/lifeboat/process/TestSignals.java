@@ -1,0 +1,33 @@
+package dev.lifeboat.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class TestSignals {
+    @Test
+    void usr2IsForwardedOnlyWhenTheJvmSuspendsThreadsWithAnotherSignal() {
+        assertFalse(Signals.forwarded(null).contains("USR2"));
+        assertFalse(Signals.forwarded("").contains("USR2"));
+        assertFalse(Signals.forwarded("12").contains("USR2"));
+        assertTrue(Signals.forwarded("39").contains("USR2"));
+    }
+
+    @Test
+    void theJvmsOwnAndUncatchableSignalsAreNeverForwarded() {
+        for (String name : new String[] {"KILL", "STOP", "QUIT", "SEGV", "ILL", "FPE", "BUS", "TRAP", "ABRT", "SYS",
+            "PIPE", "XFSZ", "CHLD", "TTIN", "TTOU"}) {
+            assertFalse(Signals.forwarded("39").contains(name), name);
+        }
+        assertTrue(Signals.forwarded(null).containsAll(java.util.List.of("HUP", "INT", "TERM", "USR1", "WINCH")));
+    }
+
+    @Test
+    void namesAndNumbers() {
+        assertEquals(15, Signals.number("TERM"));
+        assertEquals(15, Signals.number("sigterm"));
+        assertEquals("SIGUSR2", Signals.name(12));
+    }
+}
