@@ -369,9 +369,9 @@ class TestConfigLoader {
     }
 
     @Test
-    void optionOfAnUninstalledScheme() throws Exception {
+    void optionOfAnUninstalledUploader() throws Exception {
         Path file = yaml("destination: " + DEST + "\ns3.region: eu-west-1\n");
-        error(file.toString(), "'s3.region'", "no uploader for the scheme 's3'", "schemes found: file");
+        error(file.toString(), "'s3.region'", "no uploader takes options 's3.*'", "option prefixes found: file");
     }
 
     @Test
