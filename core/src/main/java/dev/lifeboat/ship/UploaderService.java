@@ -60,7 +60,9 @@ public final class UploaderService implements AutoCloseable {
                 log.info("destination " + config.destination() + " is ready (" + factory().scheme() + " uploader, "
                         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms)");
                 future.complete(uploader);
-            } catch (Exception e) {
+            } catch (Exception | LinkageError e) {
+                // a LinkageError too (a plugin missing a class): the future must complete, or shipping
+                // would wait for it until the deadline instead of trying again
                 log.error("destination " + config.destination() + " is not usable yet: " + Log.describe(e)
                         + " (trying again at shipping time)", e);
                 future.completeExceptionally(e);
