@@ -42,10 +42,27 @@ public final class Posix {
         if (!Platform.isLinux()) {
             throw new UnsupportedOperationException("Lifeboat supervises processes on Linux only");
         }
-        Native.register(Posix.class, Platform.C_LIBRARY_NAME);
+        Native.register(Posix.class, libc());
     }
 
     private Posix() {}
+
+    /**
+     * glibc by its soname, opened directly: looking up the generic name "c" makes JNA run ldconfig in a
+     * child process, which costs tens of milliseconds before the child can start. Elsewhere (musl) the
+     * generic name.
+     */
+    private static com.sun.jna.NativeLibrary libc() {
+        if (System.getProperty("jna.platform.library.path") == null) {
+            // otherwise JNA runs "ldconfig -p" to learn the system's library directories
+            System.setProperty("jna.platform.library.path", "/lib:/usr/lib:/lib64:/usr/lib64");
+        }
+        try {
+            return com.sun.jna.NativeLibrary.getInstance("libc.so.6");
+        } catch (UnsatisfiedLinkError e) {
+            return com.sun.jna.NativeLibrary.getInstance(Platform.C_LIBRARY_NAME);
+        }
+    }
 
     public static native int getpid() throws LastErrorException;
 
