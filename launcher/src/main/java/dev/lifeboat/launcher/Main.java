@@ -66,6 +66,11 @@ public final class Main implements Callable<Integer> {
         if (System.getProperty("guice_bytecode_gen_option") == null) {
             System.setProperty("guice_bytecode_gen_option", "DISABLED");
         }
+        // Binding libc through JNA takes a while and the command line's model another: on a second core
+        // they overlap, and the child starts sooner.
+        Thread bindLibc = new Thread(Main::bindLibc, "lifeboat-libc");
+        bindLibc.setDaemon(true);
+        bindLibc.start();
         // catch signals before anything else, so that a stop during start-up is kept
         List<String> uncatchable = new ArrayList<>();
         SignalRouter router = SignalRouter.install(uncatchable);
@@ -98,6 +103,22 @@ public final class Main implements Callable<Integer> {
     }
 
     private static SignalRouter ROUTER;
+
+    /**
+     * Runs beside the command line's parsing: binds libc and loads what the path to the child needs next
+     * (the configuration loader, the built-in uploader factories), so that the main thread finds it ready.
+     */
+    private static void bindLibc() {
+        ClassLoader loader = Main.class.getClassLoader();
+        try {
+            Class.forName("dev.lifeboat.process.Posix", true, loader);
+            Class.forName("dev.lifeboat.process.ChildProcess", true, loader);
+            Class.forName("dev.lifeboat.config.ConfigLoader", true, loader);
+            java.util.ServiceLoader.load(UploaderFactory.class, loader).forEach(f -> { });
+        } catch (ClassNotFoundException | LinkageError | java.util.ServiceConfigurationError e) {
+            // reported where the main thread meets it
+        }
+    }
 
     /** The uploaders found and the validated configuration. */
     record Loaded(UploaderRegistry registry, LifeboatConfig config) {}
