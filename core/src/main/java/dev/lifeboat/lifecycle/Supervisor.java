@@ -1,15 +1,16 @@
 package dev.lifeboat.lifecycle;
 
-import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.base.Budget;
+import dev.lifeboat.base.Log;
 import dev.lifeboat.process.OutputCapture;
 import dev.lifeboat.process.Posix;
 import dev.lifeboat.process.Signals;
+import dev.lifeboat.process.SupervisedChild;
 import dev.lifeboat.ship.Manifest;
 import dev.lifeboat.ship.ShipItem;
 import dev.lifeboat.ship.Shipper;
-import dev.lifeboat.ship.UploaderService;
-import jakarta.inject.Inject;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,87 +18,92 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The run's one state machine: RUNNING, then STOPPING (a stop signal: forward it, wait up to the child
- * timeout, SIGKILL) or straight to SHIPPING (the child exited), then DONE. Every wait after the first
- * stop is bounded by the one {@link Deadline}; a watchdog halts the JVM with the child's status should
- * anything overrun it, so the runtime never has to SIGKILL Lifeboat.
+ * timeout, SIGKILL) or straight to SHIPPING (the child exited), then DONE. The stop starts the
+ * {@link Budget}, and every wait after it is one of the budget's moments.
  */
 public final class Supervisor {
     enum State { RUNNING, STOPPING, SHIPPING, DONE }
 
-    private final LifeboatConfig config;
-    private final RunInfo run;
-    private final Deadline deadline;
+    private final Budget budget;
     private final SupervisedChild child;
-    private final UploaderService uploaders;
-    private final Shipper shipper;
+    private final boolean processGroup;
     private final Log log;
     private final Object lock = new Object();
     private State state = State.RUNNING;
     private int stopSignal;
     private Instant stopRequestedAt;
-    private long childKillAtNanos;
 
-    @Inject
-    public Supervisor(LifeboatConfig config, RunInfo run, Deadline deadline, SupervisedChild child,
-            UploaderService uploaders, Shipper shipper, Log log) {
-        this.config = config;
-        this.run = run;
-        this.deadline = deadline;
+    Supervisor(Budget budget, SupervisedChild child, boolean processGroup, Log log) {
+        this.budget = budget;
         this.child = child;
-        this.uploaders = uploaders;
-        this.shipper = shipper;
+        this.processGroup = processGroup;
         this.log = log;
+    }
+
+    State state() {
+        synchronized (lock) {
+            return state;
+        }
     }
 
     /**
      * Called for every caught signal: TERM and INT start the stop; every signal is forwarded.
      *
-     * @param arrivedNanos when the signal arrived; the deadline counts from then
+     * @param arrivedNanos when the signal arrived; the budget counts from then
      */
     public void onSignal(int signal, long arrivedNanos) {
         if (signal == Signals.SIGTERM || signal == Signals.SIGINT) {
             requestStop(signal, arrivedNanos);
         }
         if (child.process().isAlive()) {
-            child.process().signal(signal, config.processGroup());
+            child.process().signal(signal, processGroup);
             log.debug("forwarded " + Signals.name(signal) + " to the child");
         }
     }
 
-    private void requestStop(int signal, long now) {
+    private void requestStop(int signal, long arrivedNanos) {
         synchronized (lock) {
-            long exitAt = deadline.tighten(now + config.gracePeriod().toNanos()
-                    - Deadline.safetyMargin(config.gracePeriod()).toNanos());
+            budget.start(arrivedNanos);
             if (stopRequestedAt != null) {
                 log.info("received " + Signals.name(signal) + " again while " + state.name().toLowerCase()
-                        + "; carrying on, " + TimeUnit.NANOSECONDS.toMillis(Math.max(0, exitAt - now)) + " ms left");
+                        + "; carrying on, " + TimeUnit.NANOSECONDS.toMillis(budget.remainingNanos()) + " ms left");
                 return;
             }
             stopSignal = signal;
-            stopRequestedAt = Instant.now().minusNanos(Math.max(0, System.nanoTime() - now));
-            childKillAtNanos = now + config.childTimeout().toNanos();
+            stopRequestedAt = Instant.now().minusNanos(Math.max(0, budget.now() - arrivedNanos));
             if (state == State.RUNNING) {
                 state = State.STOPPING;
             }
             lock.notifyAll();
         }
-        Watchdog.arm(deadline, config.gracePeriod(), this::exitStatusForWatchdog, log);
         log.info("received " + Signals.name(signal) + ": stopping the child, exit within "
-                + TimeUnit.NANOSECONDS.toMillis(deadline.remainingNanos()) + " ms");
+                + TimeUnit.NANOSECONDS.toMillis(budget.remainingNanos()) + " ms");
     }
 
-    /** Runs until the child is gone and its logs are shipped; returns Lifeboat's exit status. */
-    public int run() throws InterruptedException {
-        uploaders.warmUp();
-        shipper.prepare();
+    /**
+     * Runs until the child is gone and its logs are shipped; returns Lifeboat's exit status.
+     *
+     * @param shutdown builds the shipping side once the child runs; it may fail (a broken installation),
+     *     and the run then goes on without it: the child is still supervised and its status passed on
+     */
+    public int run(Supplier<Shutdown> shutdown) throws InterruptedException {
         child.process().exit().whenComplete((status, e) -> {
             synchronized (lock) {
                 lock.notifyAll();
             }
         });
+        Shutdown shipping = null;
+        try {
+            shipping = shutdown.get();
+            shipping.prepare();
+        } catch (RuntimeException | LinkageError e) {
+            shipping = null;
+            log.error("internal error, logs will not be shipped for this run: " + Log.describe(e), e);
+        }
         synchronized (lock) {
             while (state == State.RUNNING && child.process().isAlive()) {
                 lock.wait();
@@ -105,58 +111,50 @@ public final class Supervisor {
         }
         boolean killed = false;
         if (stopRequestedAt != null) {
-            long waitUntil = Math.min(childKillAtNanos, deadline.exitAtNanos());
-            Integer status = child.process().awaitExit(waitUntil - System.nanoTime());
+            Integer status = child.process().awaitExit(budget.childKillAtNanos() - budget.now());
             if (status == null) {
-                log.warn("the child did not exit within the child timeout (" + config.childTimeout().toMillis()
+                log.warn("the child did not exit within the child timeout (" + budget.childTimeout().toMillis()
                         + " ms): sending SIGKILL");
-                child.process().signal(Signals.SIGKILL, config.processGroup());
+                child.process().signal(Signals.SIGKILL, processGroup);
                 killed = true;
-                child.process().awaitExit(Math.min(TimeUnit.SECONDS.toNanos(2), deadline.remainingNanos() / 4));
+                long now = budget.now();
+                child.process().awaitExit(budget.killWaitUntil(now) - now);
             }
         } else {
-            long now = System.nanoTime();
-            deadline.tighten(now + config.gracePeriod().toNanos() - Deadline.safetyMargin(config.gracePeriod()).toNanos());
-            Watchdog.arm(deadline, config.gracePeriod(), this::exitStatusForWatchdog, log);
+            budget.start(budget.now());
         }
         synchronized (lock) {
             state = State.SHIPPING;
         }
         Integer waitStatus = child.process().exit().getNow(null);
-        Instant childExitedAt = Instant.now();
+        Instant childExitedAt = waitStatus == null ? null : Instant.now();
         if (waitStatus != null) {
             log.info("the child exited: " + describeStatus(waitStatus));
         }
-        if (config.processGroup()) {
+        if (processGroup) {
             // whatever is left of the child's group would keep writing: end it before shipping
             child.process().signal(Signals.SIGKILL, true);
         }
 
-        long drainBudget = Math.min(TimeUnit.MILLISECONDS.toNanos(500), deadline.remainingNanos() / 10);
-        long drainUntil = System.nanoTime() + drainBudget;
-        child.stdout().awaitDrained(drainUntil - System.nanoTime());
-        child.stderr().awaitDrained(drainUntil - System.nanoTime());
+        long drainUntil = budget.drainUntil(budget.now());
+        child.stdout().awaitDrained(drainUntil - budget.now());
+        child.stderr().awaitDrained(drainUntil - budget.now());
 
         Map<String, Long> dropped = new LinkedHashMap<>();
         List<ShipItem> captured = new ArrayList<>();
         snapshot(child.stdout(), "stdout.log", captured, dropped);
         snapshot(child.stderr(), "stderr.log", captured, dropped);
 
-        final boolean killedAfterTimeout = killed;
-        final Integer finalStatus = waitStatus;
-        Shipper.Outcome outcome = shipper.ship(captured, dropped, report -> new Manifest(
-                Manifest.VERSION, Version.get(), run.runId(), shipper.location(), run.hostname(), run.command(),
-                run.started().toString(), stopRequestedAt == null ? null : stopRequestedAt.toString(),
-                finalStatus == null ? null : childExitedAt.toString(), Shipper.now(),
-                stop(finalStatus), childOf(finalStatus, killedAfterTimeout), config.gracePeriod().toMillis(),
-                report.notShipped().stream().allMatch(s -> s.reason() == dev.lifeboat.ship.Skipped.Reason.NO_MATCH),
-                report.shipped(), report.notShipped()));
+        Manifest.Ending ending = new Manifest.Ending(stop(waitStatus), childOf(waitStatus, killed), stopRequestedAt,
+                childExitedAt);
+        if (shipping != null) {
+            Shipper.Outcome outcome = shipping.ship(captured, dropped, ending);
+            removeShippedCaptures(outcome.manifest(), captured);
+        }
         synchronized (lock) {
             state = State.DONE;
         }
-        removeShippedCaptures(outcome.manifest(), captured);
-        uploaders.close();
-        return exitStatus(finalStatus);
+        return exitStatus(waitStatus);
     }
 
     private void snapshot(OutputCapture capture, String key, List<ShipItem> captured, Map<String, Long> dropped) {
@@ -184,7 +182,7 @@ public final class Supervisor {
             if (shipped) {
                 OutputCapture capture = item.key().equals("stdout.log") ? child.stdout() : child.stderr();
                 try {
-                    java.nio.file.Files.deleteIfExists(item.source());
+                    Files.deleteIfExists(item.source());
                     capture.spool().delete();
                 } catch (IOException e) {
                     log.debug("cannot remove " + item.source() + ": " + Log.describe(e));
@@ -218,11 +216,13 @@ public final class Supervisor {
                 : "killed by " + Signals.name(sig) + " (status " + Posix.exitStatus(waitStatus) + ")";
     }
 
+    /** The child's status as Lifeboat passes it on; 137 (SIGKILL) if it is still not known. */
     private static int exitStatus(Integer waitStatus) {
         return waitStatus == null ? 128 + Signals.SIGKILL : Posix.exitStatus(waitStatus);
     }
 
-    private int exitStatusForWatchdog() {
+    /** The status to exit with now, should the watchdog have to end the run. */
+    int exitStatusNow() {
         return exitStatus(child.process().exit().getNow(null));
     }
 }

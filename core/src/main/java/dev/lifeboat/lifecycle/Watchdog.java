@@ -1,41 +1,53 @@
 package dev.lifeboat.lifecycle;
 
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
+import dev.lifeboat.base.Budget;
+import dev.lifeboat.base.Log;
+import java.util.function.IntConsumer;
 import java.util.function.IntSupplier;
 
 /**
- * The last line of the deadline: a daemon thread that halts the JVM, with the child's status, half a
- * safety margin after the deadline, should anything (a backend that ignores cancellation, a shutdown
- * hook) hold Lifeboat past it. It follows the deadline as it tightens.
+ * The last line of the budget: once the budget starts, a daemon thread halts the JVM with the child's
+ * status at {@link Budget#watchdogAtNanos()}, should anything (a backend that ignores cancellation, a
+ * shutdown hook) hold Lifeboat past its planned exit. It follows the budget if it moves earlier.
  */
 final class Watchdog {
-    private static final AtomicBoolean ARMED = new AtomicBoolean();
+    private final Budget budget;
+    private final IntSupplier status;
+    private final Log log;
+    private final IntConsumer halt;
 
-    private Watchdog() {}
+    private Watchdog(Budget budget, IntSupplier status, Log log, IntConsumer halt) {
+        this.budget = budget;
+        this.status = status;
+        this.log = log;
+        this.halt = halt;
+    }
 
-    static void arm(Deadline deadline, Duration gracePeriod, IntSupplier status, Log log) {
-        if (!ARMED.compareAndSet(false, true)) {
-            return;
-        }
-        long slack = Deadline.safetyMargin(gracePeriod).toNanos() / 2;
-        Thread thread = new Thread(() -> {
-            try {
-                while (true) {
-                    long left = deadline.exitAtNanos() + slack - System.nanoTime();
-                    if (left <= 0) {
-                        break;
-                    }
-                    deadline.awaitChange(left);
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
-            int code = status.getAsInt();
-            log.error("the deadline has passed: exiting now with status " + code);
-            Runtime.getRuntime().halt(code);
-        }, "lifeboat-watchdog");
+    /** Guards {@code budget}: arms when it starts and halts the JVM through {@code Runtime.halt}. */
+    static void guard(Budget budget, IntSupplier status, Log log) {
+        guard(budget, status, log, code -> Runtime.getRuntime().halt(code));
+    }
+
+    /** As {@link #guard(Budget, IntSupplier, Log)}, ending through {@code halt} instead (for tests). */
+    static void guard(Budget budget, IntSupplier status, Log log, IntConsumer halt) {
+        Watchdog watchdog = new Watchdog(budget, status, log, halt);
+        budget.onStart(watchdog::arm);
+    }
+
+    private void arm() {
+        Thread thread = new Thread(this::watch, "lifeboat-watchdog");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    private void watch() {
+        try {
+            budget.awaitMoment(Budget::watchdogAtNanos);
+        } catch (InterruptedException e) {
+            return;
+        }
+        int code = status.getAsInt();
+        log.error("the deadline has passed: exiting now with status " + code);
+        halt.accept(code);
     }
 }

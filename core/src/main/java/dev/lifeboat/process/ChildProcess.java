@@ -37,12 +37,13 @@ public final class ChildProcess {
     }
 
     /**
-     * Starts {@code command}.
+     * Starts {@code command}. Only {@link Reaper#spawn} calls this, so that every child has its status
+     * collected.
      *
      * @param ownProcessGroup put the child in a new process group so that signals can reach all of it
      * @throws IOException naming the command when it cannot be started (not found, not executable)
      */
-    public static ChildProcess spawn(List<String> command, Map<String, String> environment, boolean ownProcessGroup)
+    static ChildProcess spawn(List<String> command, Map<String, String> environment, boolean ownProcessGroup)
             throws IOException {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("no command");

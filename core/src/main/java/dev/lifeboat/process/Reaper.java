@@ -2,6 +2,10 @@ package dev.lifeboat.process;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,18 +21,22 @@ import sun.misc.Signal;
  * pid the thread first lets the JDK's own process reaper (which waits for the processes that the JVM
  * started, e.g. a backend library's helper commands) take it, then reaps whatever zombies remain.
  * SIGCHLD wakes the thread when Lifeboat had no children and gets new ones by re-parenting.
+ *
+ * <p>A process has one reaper: {@link #get()} starts it on first use. Children are started through it
+ * ({@link #spawn}), under the same lock it takes before reaping a pid it does not know, so a child that
+ * exits the moment it is started is never taken for an orphan.
  */
 public final class Reaper {
     private static final long JDK_REAPER_HEADSTART_MS = 20;
-    private final ChildProcess main;
+    private static Reaper instance;
+    private final Map<Integer, ChildProcess> children = new ConcurrentHashMap<>();
+    private final Object spawnLock = new Object();
     private final Semaphore childSignal = new Semaphore(0);
     private final AtomicLong orphansReaped = new AtomicLong();
     private final Memory siginfo = Posix.allocate(Posix.SIGINFO_SIZE);
     private final int[] status = new int[1];
 
-    private Reaper(ChildProcess main) {
-        this.main = main;
-    }
+    private Reaper() {}
 
     /** Makes this process a child subreaper, so orphans come to it even when it is not PID 1. */
     public static boolean becomeSubreaper() {
@@ -39,13 +47,27 @@ public final class Reaper {
         }
     }
 
-    public static Reaper start(ChildProcess main) {
-        Reaper reaper = new Reaper(main);
-        Signal.handle(new Signal("CHLD"), s -> reaper.childSignal.release());
-        Thread thread = new Thread(reaper::run, "lifeboat-reaper");
-        thread.setDaemon(true);
-        thread.start();
-        return reaper;
+    /** This process's reaper, started on first use. */
+    public static synchronized Reaper get() {
+        if (instance == null) {
+            Reaper reaper = new Reaper();
+            Signal.handle(new Signal("CHLD"), s -> reaper.childSignal.release());
+            Thread thread = new Thread(reaper::run, "lifeboat-reaper");
+            thread.setDaemon(true);
+            thread.start();
+            instance = reaper;
+        }
+        return instance;
+    }
+
+    /** Starts a child (see {@link ChildProcess#spawn}) whose exit status this reaper collects. */
+    public ChildProcess spawn(List<String> command, Map<String, String> environment, boolean ownProcessGroup)
+            throws IOException {
+        synchronized (spawnLock) {
+            ChildProcess child = ChildProcess.spawn(command, environment, ownProcessGroup);
+            children.put(child.pid(), child);
+            return child;
+        }
     }
 
     public long orphansReaped() {
@@ -65,30 +87,38 @@ public final class Reaper {
                 }
                 continue;
             }
-            if (pid == main.pid()) {
-                reapMain();
+            ChildProcess child = children.get(pid);
+            if (child != null) {
+                reap(child);
             } else if (pid > 0) {
                 sleep(JDK_REAPER_HEADSTART_MS);
-                reapOthers();
+                synchronized (spawnLock) {
+                    reapOthers();
+                }
             }
         }
     }
 
-    private void reapMain() {
+    private void reap(ChildProcess child) {
         try {
-            int r = Posix.waitpid(main.pid(), status, 0);
-            if (r == main.pid()) {
-                main.exited(status[0]);
+            int r = Posix.waitpid(child.pid(), status, 0);
+            if (r == child.pid()) {
+                exited(child, status[0]);
             }
         } catch (LastErrorException e) {
             if (e.getErrorCode() == Posix.ECHILD) {
-                // cannot happen while only this thread reaps the main child; keep the run going
-                main.exited(255 << 8);
+                // cannot happen while only this thread reaps the children it started; keep the run going
+                exited(child, 255 << 8);
             }
         }
     }
 
-    /** Reaps every zombie left; the main child's status is kept if it is among them. */
+    private void exited(ChildProcess child, int waitStatus) {
+        children.remove(child.pid());
+        child.exited(waitStatus);
+    }
+
+    /** Reaps every zombie left; a child started through {@link #spawn} keeps its status if it is among them. */
     private void reapOthers() {
         while (true) {
             int r;
@@ -100,8 +130,9 @@ public final class Reaper {
             if (r <= 0) {
                 return;
             }
-            if (r == main.pid()) {
-                main.exited(status[0]);
+            ChildProcess child = children.get(r);
+            if (child != null) {
+                exited(child, status[0]);
             } else {
                 orphansReaped.incrementAndGet();
             }

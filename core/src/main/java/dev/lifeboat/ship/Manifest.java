@@ -2,12 +2,17 @@ package dev.lifeboat.ship;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.lifeboat.base.RunInfo;
+import dev.lifeboat.base.Version;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /**
  * {@code manifest.json}: written last, so that a reader who sees it knows the run's shipping is over.
  * It names the run, what stopped it, the child's exit, every shipped file with its size and SHA-256 of
- * the original bytes, and everything that was not shipped, with the reason.
+ * the original bytes, and everything that was not shipped, with the reason. Built in one place,
+ * {@link #of}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"manifestVersion", "lifeboatVersion", "runId", "location", "hostname", "command", "startedAt",
@@ -32,6 +37,41 @@ public record Manifest(
         List<Skipped> notShipped) {
 
     public static final int VERSION = 1;
+
+    /**
+     * The manifest of a run.
+     *
+     * @param location the run's folder at the destination
+     * @param ending what started the shipping and how the child ended
+     * @param report what was shipped and what was not
+     */
+    public static Manifest of(RunInfo run, String location, Ending ending, Duration gracePeriod,
+            ShippingPipeline.Report report, Instant finishedAt) {
+        boolean allShipped = report.notShipped().stream().allMatch(s -> s.reason() == Skipped.Reason.NO_MATCH);
+        return new Manifest(VERSION, Version.get(), run.runId(), location, run.hostname(), run.command(),
+                run.started().toString(), text(ending.stopRequestedAt()), text(ending.childExitedAt()),
+                finishedAt.toString(), ending.stop(), ending.child(), gracePeriod.toMillis(), allShipped,
+                report.shipped(), report.notShipped());
+    }
+
+    private static String text(Instant instant) {
+        return instant == null ? null : instant.toString();
+    }
+
+    /**
+     * How the run ended, as the manifest records it.
+     *
+     * @param stop what started the shipping
+     * @param child the child's end; null for {@code lifeboat upload}
+     * @param stopRequestedAt when the stop signal arrived, or null
+     * @param childExitedAt when the child was seen gone, or null
+     */
+    public record Ending(Stop stop, Child child, Instant stopRequestedAt, Instant childExitedAt) {
+        /** {@code lifeboat upload}: no child, no signal. */
+        public static Ending uploadCommand() {
+            return new Ending(new Stop("UPLOAD_COMMAND", null), null, null, null);
+        }
+    }
 
     /** What started the shipping: {@code SIGNAL}, {@code CHILD_EXIT}, {@code CHILD_CRASH} or {@code UPLOAD_COMMAND}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -2,10 +2,10 @@ package dev.lifeboat.ship;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lifeboat.base.Budget;
+import dev.lifeboat.base.Log;
+import dev.lifeboat.base.RunInfo;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.lifecycle.Deadline;
-import dev.lifeboat.lifecycle.Log;
-import dev.lifeboat.lifecycle.RunInfo;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.Uploader;
@@ -21,27 +21,22 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Collects, ships and writes the manifest, within the deadline: the last stretch of a run and all of
- * {@code lifeboat upload}. The manifest is written to the spool first, then shipped last.
+ * Collects, ships and writes the manifest, within the budget: the last stretch of a run and all of
+ * {@code lifeboat upload}. It works against the uploader it is given; the manifest is written to the
+ * spool first, then shipped last.
  */
 public final class Shipper {
-    private static final long MIN_MANIFEST_RESERVE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    private static final long MAX_MANIFEST_RESERVE_NANOS = TimeUnit.SECONDS.toNanos(2);
-
     private final LifeboatConfig config;
     private final RunInfo run;
-    private final Deadline deadline;
-    private final UploaderService uploaders;
+    private final Budget budget;
     private final ShippingPipeline pipeline;
     private final Log log;
 
     @Inject
-    public Shipper(LifeboatConfig config, RunInfo run, Deadline deadline, UploaderService uploaders,
-            ShippingPipeline pipeline, Log log) {
+    public Shipper(LifeboatConfig config, RunInfo run, Budget budget, ShippingPipeline pipeline, Log log) {
         this.config = config;
         this.run = run;
-        this.deadline = deadline;
-        this.uploaders = uploaders;
+        this.budget = budget;
         this.pipeline = pipeline;
         this.log = log;
     }
@@ -50,18 +45,19 @@ public final class Shipper {
     public record Outcome(Manifest manifest, Path localManifest, boolean manifestShipped) {}
 
     /**
-     * Ships the captured output and the configured logs and writes the manifest.
+     * Ships the captured output and the configured logs and writes the manifest, within the started
+     * budget: uploads until {@link Budget#uploadDeadline}, the manifest until {@link Budget#exitAtNanos}.
      *
+     * @param uploaders where the uploader comes from
      * @param captured stdout.log and stderr.log snapshots (none for {@code lifeboat upload})
      * @param droppedBytes bytes each capture dropped, by key
-     * @param manifestOf builds the manifest from the shipping report
+     * @param ending what started the shipping and how the child ended, for the manifest
      */
-    public Outcome ship(List<ShipItem> captured, Map<String, Long> droppedBytes,
-            java.util.function.Function<ShippingPipeline.Report, Manifest> manifestOf) throws InterruptedException {
-        long start = System.nanoTime();
-        long exitAt = deadline.exitAtNanos();
-        long reserve = Math.max(MIN_MANIFEST_RESERVE_NANOS, Math.min(MAX_MANIFEST_RESERVE_NANOS, (exitAt - start) / 7));
-        long uploadDeadline = exitAt - reserve;
+    public Outcome ship(UploaderSource uploaders, List<ShipItem> captured, Map<String, Long> droppedBytes,
+            Manifest.Ending ending) throws InterruptedException {
+        long start = budget.now();
+        long exitAt = budget.exitAtNanos();
+        long uploadDeadline = budget.uploadDeadline(start);
 
         Collector.Result collected = new Collector(config.followSymlinks(), Path.of("").toAbsolutePath())
                 .collect(config.logs());
@@ -88,7 +84,8 @@ public final class Shipper {
         }
         List<Skipped> notShipped = new ArrayList<>(collected.skipped());
         notShipped.addAll(report.notShipped());
-        Manifest manifest = manifestOf.apply(new ShippingPipeline.Report(report.shipped(), notShipped));
+        Manifest manifest = Manifest.of(run, location(), ending, config.gracePeriod(),
+                new ShippingPipeline.Report(report.shipped(), notShipped), Instant.now());
 
         Path local = writeLocal(manifest);
         boolean manifestShipped = uploader != null && local != null && shipManifest(uploader, local, exitAt);
@@ -102,7 +99,7 @@ public final class Shipper {
         long shippedBytes = report.shipped().stream().mapToLong(Manifest.Shipped::size).sum();
         log.info("shipped " + report.shipped().size() + " of " + items.size() + " file(s), " + humanBytes(shippedBytes)
                 + (manifestShipped ? ", and manifest.json," : ", manifest.json NOT shipped,") + " to " + location() + " in "
-                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+                + TimeUnit.NANOSECONDS.toMillis(budget.now() - start) + " ms");
         return new Outcome(manifest, local, manifestShipped);
     }
 
@@ -166,18 +163,15 @@ public final class Shipper {
      */
     public void prepare() {
         try {
-            JSON.writeValueAsBytes(new Manifest(Manifest.VERSION, "", "", "", "", List.of(""), "", null, null, "",
-                    new Manifest.Stop("", null), new Manifest.Child(0, 0, null, 0, false), 0, true,
+            Manifest.Ending ending = new Manifest.Ending(new Manifest.Stop("", null),
+                    new Manifest.Child(0, 0, null, 0, false), Instant.now(), Instant.now());
+            JSON.writeValueAsBytes(Manifest.of(run, location(), ending, config.gracePeriod(), new ShippingPipeline.Report(
                     List.of(new Manifest.Shipped("", "", 0, "", "", new Manifest.Checksum("", "", true), 1, "", null)),
-                    List.of(new Skipped("", null, Skipped.Reason.DEADLINE, ""))));
+                    List.of(new Skipped("", null, Skipped.Reason.DEADLINE, ""))), Instant.now()));
             new Collector(config.followSymlinks(), Path.of("").toAbsolutePath()).collect(List.of());
         } catch (IOException e) {
             log.debug("could not prepare the manifest writer: " + Log.describe(e));
         }
-    }
-
-    public static String now() {
-        return Instant.now().toString();
     }
 
     static String humanBytes(long bytes) {

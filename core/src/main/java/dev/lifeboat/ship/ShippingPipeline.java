@@ -1,7 +1,8 @@
 package dev.lifeboat.ship;
 
+import dev.lifeboat.base.Budget;
+import dev.lifeboat.base.Log;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.lifecycle.Log;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
@@ -30,23 +31,31 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and CRC32C; a checksum the backend reports that contradicts them fails the attempt.
  */
 public final class ShippingPipeline {
-    private static final long BASE_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    /** How long cancelled uploads get to return after the deadline before they are abandoned. */
-    private static final long CANCEL_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    static final long BASE_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    /** Waits between attempts; tests replace it so that backoff costs no real time. */
+    @FunctionalInterface
+    public interface Sleeper {
+        void sleep(long nanos) throws InterruptedException;
+
+        Sleeper REAL = TimeUnit.NANOSECONDS::sleep;
+    }
 
     private final int concurrency;
     private final int retries;
     private final Log log;
+    private final Sleeper sleeper;
 
     @Inject
     public ShippingPipeline(LifeboatConfig config, Log log) {
-        this(config.concurrency(), config.retries(), log);
+        this(config.concurrency(), config.retries(), log, Sleeper.REAL);
     }
 
-    public ShippingPipeline(int concurrency, int retries, Log log) {
+    public ShippingPipeline(int concurrency, int retries, Log log, Sleeper sleeper) {
         this.concurrency = concurrency;
         this.retries = retries;
         this.log = log;
+        this.sleeper = sleeper;
     }
 
     /** What the pipeline shipped and what it did not. */
@@ -68,6 +77,7 @@ public final class ShippingPipeline {
             long deadlineNanos) throws InterruptedException {
         UploadControl all = UploadControl.withDeadline(deadlineNanos);
         Map<ShipItem, Outcome> outcomes = new ConcurrentHashMap<>();
+        Map<ShipItem, UploadControl> inFlight = new ConcurrentHashMap<>();
         AtomicInteger threadNumber = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(concurrency, items.size())), r -> {
             Thread t = new Thread(r, "lifeboat-ship-" + threadNumber.incrementAndGet());
@@ -76,15 +86,23 @@ public final class ShippingPipeline {
         });
         try {
             for (ShipItem item : items) {
-                pool.execute(() -> outcomes.put(item, shipOne(uploader, prefix, item, droppedBytes.get(item.key()), all)));
+                pool.execute(() -> {
+                    try {
+                        outcomes.put(item, shipOne(uploader, prefix, item, droppedBytes.get(item.key()), all, inFlight));
+                    } finally {
+                        inFlight.remove(item);
+                    }
+                });
             }
             pool.shutdown();
             if (!pool.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 log.warn("the deadline came before shipping finished: cancelling " + (items.size() - outcomes.size())
                         + " upload(s)");
+                inFlight.forEach((item, control) -> log.info("cancelling " + item.origin() + " with "
+                        + control.progress() + " of " + item.size() + " bytes sent"));
                 all.cancel();
                 pool.shutdownNow();
-                pool.awaitTermination(CANCEL_GRACE_NANOS, TimeUnit.NANOSECONDS);
+                pool.awaitTermination(Budget.CANCEL_GRACE.toNanos(), TimeUnit.NANOSECONDS);
             }
         } finally {
             all.cancel();
@@ -106,7 +124,8 @@ public final class ShippingPipeline {
         return new Report(shipped, notShipped);
     }
 
-    private Outcome shipOne(Uploader uploader, String prefix, ShipItem item, Long dropped, UploadControl all) {
+    private Outcome shipOne(Uploader uploader, String prefix, ShipItem item, Long dropped, UploadControl all,
+            Map<ShipItem, UploadControl> inFlight) {
         if (all.isCancelled()) {
             return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.DEADLINE,
                     "the deadline came before the upload started"));
@@ -126,6 +145,7 @@ public final class ShippingPipeline {
         String lastError = "no attempt";
         for (int attempt = 1; attempt <= retries + 1; attempt++) {
             UploadControl control = all.child(all.deadlineNanos());
+            inFlight.put(item, control);
             long started = System.nanoTime();
             try {
                 UploadResult result = uploader.upload(source, key, control);
@@ -152,7 +172,7 @@ public final class ShippingPipeline {
             } catch (IOException | RuntimeException e) {
                 lastError = Log.describe(e);
                 log.warn("upload of " + item.origin() + " failed (attempt " + attempt + " of " + (retries + 1) + "): " + lastError);
-                if (attempt <= retries && !backoff(attempt, all)) {
+                if (attempt <= retries && !backoff(attempt, all, sleeper)) {
                     return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.DEADLINE,
                             "no time left to retry after: " + lastError));
                 }
@@ -162,15 +182,20 @@ public final class ShippingPipeline {
                 (retries + 1) + " attempt(s) failed, the last: " + lastError));
     }
 
-    /** Sleeps before the next attempt; false if the deadline would pass first. */
-    private static boolean backoff(int attempt, UploadControl all) {
+    /** The delay before attempt {@code attempt + 1}: 200 ms doubling per attempt (at most 64 times), plus up to half of it at random. */
+    static long backoffNanos(int attempt) {
         long delay = BASE_BACKOFF_NANOS << Math.min(attempt - 1, 6);
-        delay += ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+        return delay + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+    }
+
+    /** Sleeps before the next attempt; false if the deadline would pass first. */
+    private static boolean backoff(int attempt, UploadControl all, Sleeper sleeper) {
+        long delay = backoffNanos(attempt);
         if (all.remaining().toNanos() <= delay) {
             return false;
         }
         try {
-            TimeUnit.NANOSECONDS.sleep(delay);
+            sleeper.sleep(delay);
             return !all.isCancelled();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

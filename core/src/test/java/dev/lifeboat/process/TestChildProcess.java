@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.sun.jna.LastErrorException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,10 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,15 +27,10 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * Real processes through posix_spawn. All process tests live in this one class, for the reaper: once
- * {@link Reaper#start} has run, its thread reaps every child of this JVM for the rest of the JVM's life
- * (as it must as PID 1). So the tests before the last wait for their children themselves, without a
- * reaper competing, and the reaper's own test runs last. Processes that other test classes start later
- * with ProcessBuilder may then be reaped by it, and the JDK reports exit code 0 for them: those tests
- * must not rely on the exit code.
+ * Real processes through posix_spawn, each started through this JVM's one {@link Reaper}, which collects
+ * its status; the tests may run in any order.
  */
 @EnabledOnOs(OS.LINUX)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TestChildProcess {
     private static final long LONG_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -66,7 +57,7 @@ class TestChildProcess {
 
     private Run start(boolean ownProcessGroup, Map<String, String> env, long capacity, String... command)
             throws IOException {
-        ChildProcess child = ChildProcess.spawn(List.of(command), env, ownProcessGroup);
+        ChildProcess child = Reaper.get().spawn(List.of(command), env, ownProcessGroup);
         SpoolFile out = new SpoolFile(dir.resolve("stdout-" + child.pid()), capacity);
         SpoolFile err = new SpoolFile(dir.resolve("stderr-" + child.pid()), capacity);
         return new Run(child, OutputCapture.stdout(child, out), OutputCapture.stderr(child, err));
@@ -80,24 +71,11 @@ class TestChildProcess {
         return start(false, command);
     }
 
-    /** Waits for the child as the reaper would, without one (see the class comment); returns Lifeboat's status. */
+    /** Waits for the child's status from the reaper; returns Lifeboat's status. */
     private static int exitStatus(ChildProcess child) throws InterruptedException {
-        int[] status = new int[1];
-        long until = System.nanoTime() + LONG_NANOS;
-        while (System.nanoTime() - until < 0) {
-            int r;
-            try {
-                r = Posix.waitpid(child.pid(), status, Posix.WNOHANG);
-            } catch (LastErrorException e) {
-                throw new AssertionError("waitpid(" + child.pid() + "): errno " + e.getErrorCode());
-            }
-            if (r == child.pid()) {
-                child.exited(status[0]);
-                return Posix.exitStatus(status[0]);
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("the child " + child.pid() + " did not exit");
+        Integer status = child.awaitExit(LONG_NANOS);
+        assertNotNull(status, "the child " + child.pid() + " exited");
+        return Posix.exitStatus(status);
     }
 
     private static String statusField(long pid, String field) throws IOException {
@@ -147,7 +125,6 @@ class TestChildProcess {
     }
 
     @Test
-    @Order(1)
     void exitCode() throws Exception {
         Run run = start("sh", "-c", "exit 3");
         assertEquals(3, exitStatus(run.child()));
@@ -156,7 +133,6 @@ class TestChildProcess {
     }
 
     @Test
-    @Order(2)
     void deathBySignalIs128PlusN() throws Exception {
         Run run = start("sh", "-c", "kill -TERM $$");
         int status = exitStatus(run.child());
@@ -165,7 +141,6 @@ class TestChildProcess {
     }
 
     @Test
-    @Order(3)
     void waitStatusDecoding() {
         assertEquals(0, Posix.exitStatus(0));
         assertEquals(3, Posix.exitStatus(3 << 8));
@@ -178,7 +153,6 @@ class TestChildProcess {
     }
 
     @Test
-    @Order(4)
     void stdoutAndStderrAreCaptured() throws Exception {
         Run run = start("sh", "-c", "echo out-line; echo err-line >&2; printf partial");
         assertEquals(0, exitStatus(run.child()));
@@ -188,7 +162,6 @@ class TestChildProcess {
     }
 
     @Test
-    @Order(5)
     void outputBeyondTheLimitKeepsTheNewestBytes() throws Exception {
         Run run = start(false, System.getenv(), 1024, "sh", "-c",
                 "i=0; while [ $i -lt 500 ]; do printf 'line %04d\\n' $i; i=$((i+1)); done");
@@ -200,7 +173,6 @@ class TestChildProcess {
     }
 
     @Test
-    @Order(6)
     void argumentsReachTheChildExactly() throws Exception {
         List<String> args = List.of("zero", "a b", "  spaced  ", "it's", "\"double\"", "back\\slash", "$HOME", "*", "",
                 "new\nline", "tab\there", "-n", "--", ";|&<>");
@@ -213,7 +185,6 @@ class TestChildProcess {
     }
 
     @Test
-    @Order(7)
     void unicodeArgumentsReachTheChildExactly() throws Exception {
         assumeTrue("UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding")),
                 "the JVM decodes arguments as " + System.getProperty("sun.jnu.encoding") + ", not UTF-8");
@@ -226,7 +197,6 @@ class TestChildProcess {
     }
 
     @Test
-    @Order(8)
     void theEnvironmentIsPassedAsGiven() throws Exception {
         Map<String, String> env = new HashMap<>();
         env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
@@ -237,23 +207,21 @@ class TestChildProcess {
     }
 
     @Test
-    @Order(9)
     void aCommandThatDoesNotExistIsNamed() throws Exception {
         IOException e = assertThrows(IOException.class,
-                () -> ChildProcess.spawn(List.of("lifeboat-no-such-command", "x"), System.getenv(), false));
+                () -> Reaper.get().spawn(List.of("lifeboat-no-such-command", "x"), System.getenv(), false));
         assertTrue(e.getMessage().contains("'lifeboat-no-such-command'"), e.getMessage());
         assertTrue(e.getMessage().contains("no such file"), e.getMessage());
 
         Path notExecutable = Files.writeString(dir.resolve("script.sh"), "#!/bin/sh\nexit 0\n");
         Files.setPosixFilePermissions(notExecutable, PosixFilePermissions.fromString("rw-r--r--"));
         e = assertThrows(IOException.class,
-                () -> ChildProcess.spawn(List.of(notExecutable.toString()), System.getenv(), false));
+                () -> Reaper.get().spawn(List.of(notExecutable.toString()), System.getenv(), false));
         assertTrue(e.getMessage().contains(notExecutable.toString()), e.getMessage());
         assertTrue(e.getMessage().contains("permission denied"), e.getMessage());
     }
 
     @Test
-    @Order(10)
     void theChildHasAnEmptySignalMaskAndDefaultDispositions() throws Exception {
         // ignore a signal in this JVM for the moment, so that there is something not to pass on
         Signal ttou = new Signal("TTOU");
@@ -275,7 +243,6 @@ class TestChildProcess {
     }
 
     @Test
-    @Order(11)
     void withoutItsOwnGroupTheChildSharesOurs() throws Exception {
         Run run = start("sleep", "30");
         assertEquals(stat(ProcessHandle.current().pid())[2], stat(run.child().pid())[2]);
@@ -285,7 +252,6 @@ class TestChildProcess {
     }
 
     @Test
-    @Order(12)
     void aProcessGroupOfItsOwnAndSignalsToTheGroup() throws Exception {
         Path pidFile = dir.resolve("grandchild.pid");
         Run run = start(true, "sh", "-c", "sleep 60 & echo $! > '" + pidFile + "'; wait");
@@ -306,7 +272,6 @@ class TestChildProcess {
     }
 
     @Test
-    @Order(13)
     void aSignalToTheGroupEndsTheWholeTree() throws Exception {
         Path pidFile = dir.resolve("grandchild.pid");
         Run run = start(true, "sh", "-c", "sleep 60 & echo $! > '" + pidFile + "'; wait");
@@ -317,7 +282,6 @@ class TestChildProcess {
     }
 
     @Test
-    @Order(14)
     void noDescriptorOfTheJvmLeaksIntoTheChild() throws Exception {
         // this JVM holds descriptors without close-on-exec (its jars among them); none may reach the child
         Run run = start("ls", "/proc/self/fd");
@@ -330,24 +294,23 @@ class TestChildProcess {
         assertEquals(4, fds.size(), "0, 1, 2 and the listing's own descriptor: " + fds);
     }
 
-    /** Last: see the class comment. */
     @Test
-    @Order(Integer.MAX_VALUE)
     void theReaperCollectsTheChildAndReapsOrphans() throws Exception {
         assertTrue(Reaper.becomeSubreaper(), "prctl(PR_SET_CHILD_SUBREAPER)");
         Path pidFile = dir.resolve("orphan.pid");
         // the child exits at once and leaves a process behind, which comes to this JVM as an orphan
         Run run = start("sh", "-c", "sleep 1 & echo $! > '" + pidFile + "'; exit 3");
-        Reaper reaper = Reaper.start(run.child());
+        Reaper reaper = Reaper.get();
+        long before = reaper.orphansReaped();
         Integer status = run.child().awaitExit(LONG_NANOS);
         assertNotNull(status, "the reaper collected the child");
         assertEquals(3, Posix.exitStatus(status));
         long orphan = readPid(pidFile);
         long until = System.nanoTime() + LONG_NANOS;
-        while (reaper.orphansReaped() == 0 && System.nanoTime() - until < 0) {
+        while (reaper.orphansReaped() == before && System.nanoTime() - until < 0) {
             Thread.sleep(20);
         }
-        assertTrue(reaper.orphansReaped() >= 1, "the orphan was reaped");
+        assertTrue(reaper.orphansReaped() > before, "the orphan was reaped");
         assertFalse(Files.exists(Path.of("/proc/" + orphan)), "no zombie left");
     }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lifeboat.lifecycle.Log;
+import dev.lifeboat.base.Log;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.UploadResult;
@@ -38,12 +38,18 @@ class TestShippingPipeline {
     Path dir;
 
     private final Log log = Log.stderr(false, false);
+    /** The backoff delays the pipeline asked for; none of them is slept. */
+    private final List<Long> backoffs = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Releases uploaders that ignore cancellation once a test is over, so that no thread outlives it. */
     private final AtomicBoolean released = new AtomicBoolean();
 
     @AfterEach
     void release() {
         released.set(true);
+    }
+
+    private ShippingPipeline pipeline(int concurrency, int retries) {
+        return new ShippingPipeline(concurrency, retries, log, backoffs::add);
     }
 
     private ShipItem item(String name, byte[] content) throws IOException {
@@ -108,7 +114,7 @@ class TestShippingPipeline {
                 new UploaderContext(dir.resolve("spool"), Map.of(), System.getLogger("test")));
         List<ShipItem> items = List.of(item("empty.log", 0), item("one.log", 1), item("app/app.log", 100_000),
                 item("big.log", 1 << 20), item("stdout.log", "hello\n".getBytes()));
-        ShippingPipeline.Report report = new ShippingPipeline(4, 2, log)
+        ShippingPipeline.Report report = pipeline(4, 2)
                 .ship(uploader, PREFIX, items, Map.of(items.get(4).key(), 7L), in(60));
         uploader.close();
 
@@ -140,7 +146,7 @@ class TestShippingPipeline {
                 new UploaderContext(dir.resolve("spool"), Map.of(), System.getLogger("test")));
         ShipItem item = item("growing.log", "first line\n".getBytes());
         Files.write(item.source(), "second line\n".getBytes(), java.nio.file.StandardOpenOption.APPEND);
-        ShippingPipeline.Report report = new ShippingPipeline(1, 0, log).ship(uploader, PREFIX, List.of(item), Map.of(), in(60));
+        ShippingPipeline.Report report = pipeline(1, 0).ship(uploader, PREFIX, List.of(item), Map.of(), in(60));
         assertEquals(sha256("first line\n".getBytes()), report.shipped().get(0).sha256());
         assertEquals("first line\n", Files.readString(archive.resolve(PREFIX).resolve(item.key())));
     }
@@ -154,10 +160,15 @@ class TestShippingPipeline {
             return ok(source, key);
         });
         ShipItem item = item("a.log", 10);
-        ShippingPipeline.Report report = new ShippingPipeline(1, 2, log).ship(uploader, PREFIX, List.of(item), Map.of(), in(60));
+        ShippingPipeline.Report report = pipeline(1, 2).ship(uploader, PREFIX, List.of(item), Map.of(), in(60));
         assertEquals(List.of(), report.notShipped());
         assertEquals(3, report.shipped().get(0).attempts());
         assertEquals(3, uploader.calls.get());
+        assertEquals(2, backoffs.size(), "one backoff before each retry");
+        assertTrue(backoffs.get(0) >= ShippingPipeline.BASE_BACKOFF_NANOS
+                && backoffs.get(0) <= ShippingPipeline.BASE_BACKOFF_NANOS * 3 / 2, "200 ms, up to half more: " + backoffs);
+        assertTrue(backoffs.get(1) >= 2 * ShippingPipeline.BASE_BACKOFF_NANOS
+                && backoffs.get(1) <= 3 * ShippingPipeline.BASE_BACKOFF_NANOS, "doubled: " + backoffs);
     }
 
     @Test
@@ -166,7 +177,7 @@ class TestShippingPipeline {
             throw new IOException("refused, attempt " + call);
         });
         ShipItem item = item("a.log", 10);
-        ShippingPipeline.Report report = new ShippingPipeline(1, 2, log).ship(uploader, PREFIX, List.of(item), Map.of(), in(60));
+        ShippingPipeline.Report report = pipeline(1, 2).ship(uploader, PREFIX, List.of(item), Map.of(), in(60));
         assertEquals(List.of(), report.shipped());
         Skipped s = report.notShipped().get(0);
         assertEquals(Skipped.Reason.UPLOAD_FAILED, s.reason());
@@ -185,7 +196,7 @@ class TestShippingPipeline {
             }
             return ok(source, key);
         });
-        ShippingPipeline.Report report = new ShippingPipeline(1, 1, log)
+        ShippingPipeline.Report report = pipeline(1, 1)
                 .ship(uploader, PREFIX, List.of(item("a.log", 10)), Map.of(), in(60));
         assertEquals(2, report.shipped().get(0).attempts());
     }
@@ -209,7 +220,7 @@ class TestShippingPipeline {
         });
         List<ShipItem> items = List.of(item("fast1.log", 10), item("stuck.log", 10), item("fast2.log", 10));
         long deadline = in(2);
-        ShippingPipeline.Report report = new ShippingPipeline(2, 2, log).ship(uploader, PREFIX, items, Map.of(), deadline);
+        ShippingPipeline.Report report = pipeline(2, 2).ship(uploader, PREFIX, items, Map.of(), deadline);
         long late = System.nanoTime() - deadline;
         assertTrue(late < TimeUnit.SECONDS.toNanos(5), "returned " + TimeUnit.NANOSECONDS.toMillis(late)
                 + " ms after the deadline");
@@ -233,7 +244,7 @@ class TestShippingPipeline {
             }
         });
         long deadline = in(1);
-        ShippingPipeline.Report report = new ShippingPipeline(1, 5, log)
+        ShippingPipeline.Report report = pipeline(1, 5)
                 .ship(uploader, PREFIX, List.of(item("slow.log", 10)), Map.of(), deadline);
         assertTrue(System.nanoTime() - deadline < TimeUnit.SECONDS.toNanos(5));
         assertEquals(Skipped.Reason.DEADLINE, report.notShipped().get(0).reason());
@@ -245,7 +256,7 @@ class TestShippingPipeline {
     void itemsNotStartedByTheDeadlineAreReported() throws Exception {
         TestUploader uploader = new TestUploader((source, key, control, call) -> ok(source, key));
         List<ShipItem> items = List.of(item("a.log", 1), item("b.log", 2));
-        ShippingPipeline.Report report = new ShippingPipeline(2, 2, log)
+        ShippingPipeline.Report report = pipeline(2, 2)
                 .ship(uploader, PREFIX, items, Map.of(), System.nanoTime() - 1);
         assertEquals(List.of(), report.shipped());
         assertEquals(2, report.notShipped().size());
@@ -259,7 +270,7 @@ class TestShippingPipeline {
     void aContradictingCrc32cFailsTheAttempt() throws Exception {
         TestUploader uploader = new TestUploader((source, key, control, call) ->
                 new UploadResult("test://" + key, source.size(), "CRC32C", "AAAAAA==", true));
-        ShippingPipeline.Report report = new ShippingPipeline(1, 1, log)
+        ShippingPipeline.Report report = pipeline(1, 1)
                 .ship(uploader, PREFIX, List.of(item("a.log", "abc".getBytes())), Map.of(), in(60));
         Skipped s = report.notShipped().get(0);
         assertEquals(Skipped.Reason.UPLOAD_FAILED, s.reason());
@@ -272,7 +283,7 @@ class TestShippingPipeline {
         TestUploader uploader = new TestUploader((source, key, control, call) ->
                 new UploadResult("test://" + key, source.size(), "SHA-256", call == 1 ? "00".repeat(32)
                         : "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", true));
-        ShippingPipeline.Report report = new ShippingPipeline(1, 1, log)
+        ShippingPipeline.Report report = pipeline(1, 1)
                 .ship(uploader, PREFIX, List.of(item("a.log", "abc".getBytes())), Map.of(), in(60));
         Manifest.Shipped s = report.shipped().get(0);
         assertEquals(2, s.attempts(), "the first, contradicting, attempt failed");
@@ -284,7 +295,7 @@ class TestShippingPipeline {
     void aMatchingCrc32cIsRecorded() throws Exception {
         TestUploader uploader = new TestUploader((source, key, control, call) ->
                 new UploadResult("test://" + key, source.size(), "CRC32C", "4waSgw==", true));
-        ShippingPipeline.Report report = new ShippingPipeline(1, 0, log)
+        ShippingPipeline.Report report = pipeline(1, 0)
                 .ship(uploader, PREFIX, List.of(item("a.log", "123456789".getBytes())), Map.of(), in(60));
         Manifest.Shipped s = report.shipped().get(0);
         assertEquals("4waSgw==", s.crc32c());
@@ -296,7 +307,7 @@ class TestShippingPipeline {
     void aWrongByteCountFailsTheAttempt() throws Exception {
         TestUploader uploader = new TestUploader((source, key, control, call) ->
                 UploadResult.unverified("test://" + key, source.size() - 1));
-        ShippingPipeline.Report report = new ShippingPipeline(1, 0, log)
+        ShippingPipeline.Report report = pipeline(1, 0)
                 .ship(uploader, PREFIX, List.of(item("a.log", 10)), Map.of(), in(60));
         Skipped s = report.notShipped().get(0);
         assertEquals(Skipped.Reason.UPLOAD_FAILED, s.reason());
@@ -309,7 +320,7 @@ class TestShippingPipeline {
         ShipItem gone = item("gone.log", 10);
         ShipItem kept = item("kept.log", 10);
         Files.delete(gone.source());
-        ShippingPipeline.Report report = new ShippingPipeline(2, 2, log)
+        ShippingPipeline.Report report = pipeline(2, 2)
                 .ship(uploader, PREFIX, List.of(gone, kept), Map.of(), in(60));
         assertEquals(List.of(kept.key()), report.shipped().stream().map(Manifest.Shipped::key).toList());
         Skipped s = report.notShipped().get(0);
@@ -323,7 +334,7 @@ class TestShippingPipeline {
         TestUploader uploader = new TestUploader((source, key, control, call) -> ok(source, key));
         ShipItem item = item("truncated.log", 100);
         Files.write(item.source(), new byte[10]);
-        ShippingPipeline.Report report = new ShippingPipeline(1, 2, log)
+        ShippingPipeline.Report report = pipeline(1, 2)
                 .ship(uploader, PREFIX, List.of(item), Map.of(), in(60));
         assertEquals(Skipped.Reason.READ_FAILED, report.notShipped().get(0).reason());
         assertEquals(0, uploader.calls.get());
@@ -352,7 +363,7 @@ class TestShippingPipeline {
         for (int i = 0; i < 12; i++) {
             items.add(item("f" + i + ".log", i + 1));
         }
-        ShippingPipeline.Report report = new ShippingPipeline(concurrency, 0, log)
+        ShippingPipeline.Report report = pipeline(concurrency, 0)
                 .ship(uploader, PREFIX, items, Map.of(), in(120));
         assertEquals(12, report.shipped().size());
         assertEquals(concurrency, max.get(), "uploads in flight at once");
@@ -367,14 +378,14 @@ class TestShippingPipeline {
             return ok(source, key);
         });
         ShipItem stdout = new ShipItem(item("x", 3).source(), "stdout.log", "stdout", 3);
-        new ShippingPipeline(1, 0, log).ship(uploader, PREFIX, List.of(stdout), Map.of(), in(60));
+        pipeline(1, 0).ship(uploader, PREFIX, List.of(stdout), Map.of(), in(60));
         assertEquals(List.of(PREFIX + "/stdout.log"), keys);
     }
 
     @Test
     void nothingToShip() throws Exception {
         TestUploader uploader = new TestUploader((source, key, control, call) -> ok(source, key));
-        ShippingPipeline.Report report = new ShippingPipeline(4, 2, log).ship(uploader, PREFIX, List.of(), Map.of(), in(60));
+        ShippingPipeline.Report report = pipeline(4, 2).ship(uploader, PREFIX, List.of(), Map.of(), in(60));
         assertEquals(List.of(), report.shipped());
         assertEquals(List.of(), report.notShipped());
     }

@@ -1,39 +1,17 @@
 package dev.lifeboat.launcher;
 
-import com.google.inject.Guice;
-import com.google.inject.Injector;
+import dev.lifeboat.base.Log;
+import dev.lifeboat.base.Version;
 import dev.lifeboat.config.ConfigException;
 import dev.lifeboat.config.ConfigLoader;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.RunId;
-import dev.lifeboat.inject.LifeboatModule;
-import dev.lifeboat.lifecycle.Log;
-import dev.lifeboat.lifecycle.RunInfo;
-import dev.lifeboat.lifecycle.SignalRouter;
-import dev.lifeboat.lifecycle.SupervisedChild;
-import dev.lifeboat.lifecycle.Supervisor;
-import dev.lifeboat.lifecycle.UploadNow;
-import dev.lifeboat.lifecycle.Version;
+import dev.lifeboat.lifecycle.Lifeboat;
 import dev.lifeboat.plugin.PluginException;
 import dev.lifeboat.plugin.UploaderRegistry;
-import dev.lifeboat.process.ChildProcess;
-import dev.lifeboat.process.OutputCapture;
-import dev.lifeboat.process.Reaper;
-import dev.lifeboat.process.SpoolFile;
-import dev.lifeboat.ship.PrecheckedUploader;
-import dev.lifeboat.ship.UploaderService;
-import dev.lifeboat.spi.UploadControl;
-import dev.lifeboat.spi.Uploader;
+import dev.lifeboat.process.SignalRouter;
 import dev.lifeboat.spi.UploaderFactory;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,9 +29,6 @@ import picocli.CommandLine.Parameters;
                 + "configured logs and the child's output to the destination within the grace period.%n"
                 + "Commands: upload, check, plugins (lifeboat COMMAND --help).")
 public final class Main implements Callable<Integer> {
-    /** Exit status for a usage or configuration error found before the child starts. */
-    static final int CONFIG_ERROR = 2;
-
     @Mixin
     Options options;
 
@@ -72,9 +47,7 @@ public final class Main implements Callable<Integer> {
         bindLibc.setDaemon(true);
         bindLibc.start();
         // catch signals before anything else, so that a stop during start-up is kept
-        List<String> uncatchable = new ArrayList<>();
-        SignalRouter router = SignalRouter.install(uncatchable);
-        ROUTER = router;
+        ROUTER = SignalRouter.install();
         CommandLine cli = new CommandLine(new Main());
         // Building a command's model costs start-up time, paid before the child starts: only build the
         // subcommand that was asked for.
@@ -113,6 +86,7 @@ public final class Main implements Callable<Integer> {
         try {
             Class.forName("dev.lifeboat.process.Posix", true, loader);
             Class.forName("dev.lifeboat.process.ChildProcess", true, loader);
+            Class.forName("dev.lifeboat.process.Reaper", true, loader);
             Class.forName("dev.lifeboat.config.ConfigLoader", true, loader);
             java.util.ServiceLoader.load(UploaderFactory.class, loader).forEach(f -> { });
         } catch (ClassNotFoundException | LinkageError | java.util.ServiceConfigurationError e) {
@@ -120,121 +94,28 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** The uploaders found and the validated configuration. */
-    record Loaded(UploaderRegistry registry, LifeboatConfig config) {}
-
-    /** Finds the uploaders and loads the configuration; logs the one-line error and returns null if it is bad. */
-    static Loaded load(Options options, Log log) {
+    /** Finds the uploaders, loads the configuration and hands over to core; null (error logged) if it is bad. */
+    static Lifeboat load(Options options, Log log) {
         try {
             UploaderRegistry registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
-            return new Loaded(registry,
-                    new ConfigLoader(registry, System.getenv()).load(options.flags(), options.sets, options.config, true));
+            LifeboatConfig config = new ConfigLoader(registry, System.getenv())
+                    .load(options.flags(), options.sets, options.config, true);
+            return new Lifeboat(config, registry, log, ROUTER);
         } catch (ConfigException | PluginException e) {
             log.error(e.getMessage(), e);
             return null;
         }
     }
 
-    static RunInfo runInfo(LifeboatConfig config, Instant started, List<String> command) {
-        Map<String, String> env = System.getenv();
-        String hostname = RunId.hostname(env);
-        return new RunInfo(RunId.expand(config.runIdTemplate(), env, started, hostname, ProcessHandle.current().pid()),
-                started, hostname, List.copyOf(command));
-    }
-
-    /** Backend libraries log through java.util.logging (SLF4J is routed there): warnings only, unless --debug. */
-    static void configureLibraryLogging(boolean debug) {
-        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-        root.setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
-        for (java.util.logging.Handler h : root.getHandlers()) {
-            h.setLevel(root.getLevel());
-        }
-        if (!debug) {
-            // Hadoop warns on every run that it has no native library; it needs none to ship files
-            HADOOP_NATIVE_LOADER.setLevel(java.util.logging.Level.SEVERE);
-        }
-    }
-
-    /** Held so that its level sticks: java.util.logging keeps loggers only weakly. */
-    private static final java.util.logging.Logger HADOOP_NATIVE_LOADER =
-            java.util.logging.Logger.getLogger("org.apache.hadoop.util.NativeCodeLoader");
-
     @Override
     public Integer call() throws Exception {
         Log log = Log.stderr(options.debug, options.quiet);
         if (command.isEmpty()) {
             log.error("no COMMAND given: lifeboat [OPTIONS] -- COMMAND [ARG...] (or lifeboat upload|check|plugins)");
-            return CONFIG_ERROR;
+            return Lifeboat.CONFIG_ERROR;
         }
-        Instant started = Instant.now();
-        Loaded loaded = load(options, log);
-        if (loaded == null) {
-            return CONFIG_ERROR;
-        }
-        UploaderRegistry registry = loaded.registry();
-        LifeboatConfig config = loaded.config();
-        RunInfo run = runInfo(config, started, command);
-        String runId = run.runId();
-        Path spool = config.spoolDirectory().resolve(runId.replace('/', '_'));
-        SpoolFile out;
-        SpoolFile err;
-        try {
-            Files.createDirectories(spool);
-            out = new SpoolFile(spool.resolve("stdout.spool"), config.outputLimit());
-            err = new SpoolFile(spool.resolve("stderr.spool"), config.outputLimit());
-        } catch (IOException e) {
-            log.error("--spool-dir: cannot write to " + config.spoolDirectory() + ": " + Log.describe(e), e);
-            return CONFIG_ERROR;
-        }
-        PrecheckedUploader prechecked = PrecheckedUploader.none();
-        UploaderFactory factory = registry.find(config.scheme());
-        if (factory.checkBeforeChild()) {
-            try {
-                Uploader uploader = UploaderService.createAndCheck(factory, config,
-                        UploadControl.withTimeout(config.gracePeriod()));
-                prechecked = new PrecheckedUploader(uploader);
-            } catch (IOException e) {
-                log.error("destination " + config.destination() + " cannot be written: " + Log.describe(e), e);
-                return CONFIG_ERROR;
-            }
-        }
-
-        Reaper.becomeSubreaper();
-        ChildProcess child;
-        try {
-            child = ChildProcess.spawn(command, System.getenv(), config.processGroup());
-        } catch (IOException e) {
-            log.error(e.getMessage(), e);
-            return e.getMessage().contains("no such file") ? 127 : 126;
-        }
-        Reaper reaper = Reaper.start(child);
-        SupervisedChild supervised = new SupervisedChild(child, OutputCapture.stdout(child, out),
-                OutputCapture.stderr(child, err), reaper);
-
-        // everything below is only needed at shutdown: it loads while the child runs
-        configureLibraryLogging(options.debug);
-        Supervisor supervisor;
-        try {
-            Injector injector = Guice.createInjector(new LifeboatModule(config.withSpool(spool), registry, log, run,
-                    supervised, prechecked));
-            supervisor = injector.getInstance(Supervisor.class);
-        } catch (RuntimeException | LinkageError e) {
-            return supervisePlainly(child, log, e, config.processGroup());
-        }
-        ROUTER.attach(supervisor::onSignal);
-        return supervisor.run();
-    }
-
-    /**
-     * The fallback if Lifeboat cannot assemble itself once the child runs: it must not take the child
-     * down with it, so it goes on forwarding signals and passes the child's status on, shipping nothing.
-     */
-    private static int supervisePlainly(ChildProcess child, Log log, Throwable cause, boolean group)
-            throws InterruptedException {
-        log.error("internal error, logs will not be shipped for this run: " + Log.describe(cause), cause);
-        ROUTER.attach((signal, arrived) -> child.signal(signal, group));
-        Integer status = child.awaitExit(Long.MAX_VALUE);
-        return dev.lifeboat.process.Posix.exitStatus(status);
+        Lifeboat lifeboat = load(options, log);
+        return lifeboat == null ? Lifeboat.CONFIG_ERROR : lifeboat.supervise(command);
     }
 
     @Command(name = "upload", mixinStandardHelpOptions = true, sortOptions = false,
@@ -246,17 +127,8 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Log log = Log.stderr(options.debug, options.quiet);
-            configureLibraryLogging(options.debug);
-            Loaded loaded = load(options, log);
-            if (loaded == null) {
-                return CONFIG_ERROR;
-            }
-            RunInfo run = runInfo(loaded.config(), Instant.now(), List.of());
-            Injector injector = Guice.createInjector(new LifeboatModule(loaded.config(), loaded.registry(), log, run, null,
-                    PrecheckedUploader.none()));
-            ROUTER.attach((signal, arrived) -> log.info("received a signal while uploading; carrying on within the deadline"));
-            return injector.getInstance(UploadNow.class).run();
+            Lifeboat lifeboat = load(options, Log.stderr(options.debug, options.quiet));
+            return lifeboat == null ? Lifeboat.CONFIG_ERROR : lifeboat.upload();
         }
     }
 
@@ -269,26 +141,8 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Log log = Log.stderr(options.debug, options.quiet);
-            configureLibraryLogging(options.debug);
-            Loaded loaded = load(options, log);
-            if (loaded == null) {
-                return CONFIG_ERROR;
-            }
-            LifeboatConfig config = loaded.config();
-            UploaderFactory factory = loaded.registry().find(config.scheme());
-            long start = System.nanoTime();
-            try (Uploader uploader = UploaderService.createAndCheck(factory, config,
-                    UploadControl.withTimeout(config.gracePeriod()))) {
-                PrintWriter out = new PrintWriter(System.out, true);
-                out.println("ok: " + config.destination() + " is writable (" + factory.scheme() + " uploader "
-                        + UploaderRegistry.describe(factory) + ", checked in "
-                        + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms)");
-                return 0;
-            } catch (IOException e) {
-                log.error("check failed: " + config.destination() + ": " + Log.describe(e), e);
-                return 1;
-            }
+            Lifeboat lifeboat = load(options, Log.stderr(options.debug, options.quiet));
+            return lifeboat == null ? Lifeboat.CONFIG_ERROR : lifeboat.check(System.out);
         }
     }
 
@@ -305,7 +159,7 @@ public final class Main implements Callable<Integer> {
                 registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
             } catch (PluginException e) {
                 System.err.println("lifeboat: error: " + e.getMessage());
-                return CONFIG_ERROR;
+                return Lifeboat.CONFIG_ERROR;
             }
             System.out.printf("%-8s %-55s %-30s %s%n", "SCHEME", "CLASS", "JAR", "VERSION");
             for (UploaderRegistry.Entry e : registry.entries()) {

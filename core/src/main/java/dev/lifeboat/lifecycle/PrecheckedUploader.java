@@ -1,4 +1,4 @@
-package dev.lifeboat.ship;
+package dev.lifeboat.lifecycle;
 
 import dev.lifeboat.spi.Uploader;
 

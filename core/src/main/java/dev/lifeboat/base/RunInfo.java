@@ -1,4 +1,4 @@
-package dev.lifeboat.lifecycle;
+package dev.lifeboat.base;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,9 +1,7 @@
-package dev.lifeboat.lifecycle;
+package dev.lifeboat.process;
 
-import dev.lifeboat.process.SignalForwarder;
 import java.util.ArrayList;
 import java.util.List;
-
 
 /**
  * Catches signals from the moment Lifeboat starts and hands them to whoever is attached; signals that
@@ -24,14 +22,20 @@ public final class SignalRouter {
 
     private SignalRouter() {}
 
-    /** Installs the handlers; returns the router and the names of signals that could not be caught. */
-    public static SignalRouter install(List<String> failed) {
+    /** A router that catches nothing itself: signals reach it only through {@link #deliver} (tests). */
+    public static SignalRouter detached() {
+        return new SignalRouter();
+    }
+
+    /** Installs the handlers (see {@link SignalForwarder}) and returns the router. */
+    public static SignalRouter install() {
         SignalRouter router = new SignalRouter();
-        failed.addAll(SignalForwarder.install(router::deliver));
+        SignalForwarder.install(router::deliver);
         return router;
     }
 
-    private void deliver(int signal) {
+    /** Hands {@code signal}, arriving now, to the handler or keeps it for the handler to come. */
+    public void deliver(int signal) {
         long now = System.nanoTime();
         Handler t;
         synchronized (this) {

@@ -1,4 +1,4 @@
-package dev.lifeboat.lifecycle;
+package dev.lifeboat.base;
 
 /** Lifeboat's version, from the jar manifest. */
 public final class Version {

@@ -1,8 +1,9 @@
-package dev.lifeboat.ship;
+package dev.lifeboat.lifecycle;
 
+import dev.lifeboat.base.Log;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.lifecycle.Log;
 import dev.lifeboat.plugin.UploaderRegistry;
+import dev.lifeboat.ship.UploaderSource;
 import dev.lifeboat.spi.InvalidOptionException;
 import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.Uploader;
@@ -23,7 +24,7 @@ import java.util.concurrent.TimeoutException;
  * once and tried again at shipping time.
  */
 @Singleton
-public final class UploaderService implements AutoCloseable {
+public final class UploaderService implements UploaderSource, AutoCloseable {
     /** Budget for creating the uploader and checking the destination while the child runs. */
     static final Duration WARM_BUDGET = Duration.ofSeconds(60);
 
@@ -108,6 +109,7 @@ public final class UploaderService implements AutoCloseable {
      * The warm uploader, or a new one if warming failed or never ran; waits no later than
      * {@code deadlineNanos}.
      */
+    @Override
     public Uploader await(long deadlineNanos) throws IOException, InterruptedException {
         CompletableFuture<Uploader> future;
         synchronized (this) {
@@ -127,10 +129,6 @@ public final class UploaderService implements AutoCloseable {
             warm = CompletableFuture.completedFuture(uploader);
         }
         return uploader;
-    }
-
-    private UploaderContext context() {
-        return context(config);
     }
 
     public static UploaderContext context(LifeboatConfig config) {

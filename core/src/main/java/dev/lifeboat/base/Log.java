@@ -1,4 +1,4 @@
-package dev.lifeboat.lifecycle;
+package dev.lifeboat.base;
 
 import java.io.PrintStream;
 import java.time.Instant;

@@ -1,0 +1,174 @@
+package dev.lifeboat.lifecycle;
+
+import com.google.inject.Guice;
+import dev.lifeboat.base.Budget;
+import dev.lifeboat.base.Log;
+import dev.lifeboat.base.RunInfo;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.RunId;
+import dev.lifeboat.plugin.UploaderRegistry;
+import dev.lifeboat.process.ChildProcess;
+import dev.lifeboat.process.OutputCapture;
+import dev.lifeboat.process.Reaper;
+import dev.lifeboat.process.SignalRouter;
+import dev.lifeboat.process.SpoolFile;
+import dev.lifeboat.process.SupervisedChild;
+import dev.lifeboat.ship.Manifest;
+import dev.lifeboat.ship.Shipper;
+import dev.lifeboat.spi.UploadControl;
+import dev.lifeboat.spi.Uploader;
+import dev.lifeboat.spi.UploaderFactory;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Assembles a run, in one place for every command: the launcher parses the command line, loads the
+ * configuration and hands over here.
+ *
+ * <p>Before the child starts only what decides "start it or exit 2" runs: the spool, the check of a
+ * local destination, the spawn. Everything for shipping ({@link Shutdown}, wired by Guice) is built
+ * once the child runs.
+ */
+public final class Lifeboat {
+    /** Exit status for a usage or configuration error found before the child starts. */
+    public static final int CONFIG_ERROR = 2;
+
+    private final LifeboatConfig config;
+    private final UploaderRegistry registry;
+    private final Log log;
+    private final SignalRouter signals;
+
+    /**
+     * @param config the validated configuration
+     * @param registry the uploaders found
+     * @param signals the signals caught since Lifeboat started, to be attached to the run
+     */
+    public Lifeboat(LifeboatConfig config, UploaderRegistry registry, Log log, SignalRouter signals) {
+        this.config = config;
+        this.registry = registry;
+        this.log = log;
+        this.signals = signals;
+    }
+
+    /** {@code lifeboat -- COMMAND}: runs the child, ships when it stops; returns Lifeboat's exit status. */
+    public int supervise(List<String> command) throws InterruptedException {
+        Instant started = Instant.now();
+        RunInfo run = runInfo(started, command);
+        Path spool = config.spoolDirectory().resolve(run.runId().replace('/', '_'));
+        SpoolFile out;
+        SpoolFile err;
+        try {
+            Files.createDirectories(spool);
+            out = new SpoolFile(spool.resolve("stdout.spool"), config.outputLimit());
+            err = new SpoolFile(spool.resolve("stderr.spool"), config.outputLimit());
+        } catch (IOException e) {
+            log.error("--spool-dir: cannot write to " + config.spoolDirectory() + ": " + Log.describe(e), e);
+            return CONFIG_ERROR;
+        }
+        PrecheckedUploader prechecked = PrecheckedUploader.none();
+        UploaderFactory factory = registry.find(config.scheme());
+        if (factory.checkBeforeChild()) {
+            try {
+                prechecked = new PrecheckedUploader(UploaderService.createAndCheck(factory, config,
+                        UploadControl.withTimeout(config.gracePeriod())));
+            } catch (IOException e) {
+                log.error("destination " + config.destination() + " cannot be written: " + Log.describe(e), e);
+                return CONFIG_ERROR;
+            }
+        }
+
+        Reaper.becomeSubreaper();
+        ChildProcess process;
+        try {
+            process = Reaper.get().spawn(command, System.getenv(), config.processGroup());
+        } catch (IOException e) {
+            log.error(e.getMessage(), e);
+            return e.getMessage().contains("no such file") ? 127 : 126;
+        }
+        SupervisedChild child = new SupervisedChild(process, OutputCapture.stdout(process, out),
+                OutputCapture.stderr(process, err));
+        Budget budget = Budget.of(config.gracePeriod(), config.childTimeout());
+        Supervisor supervisor = new Supervisor(budget, child, config.processGroup(), log);
+        Watchdog.guard(budget, supervisor::exitStatusNow, log);
+        signals.attach(supervisor::onSignal);
+
+        // everything below is only needed at shutdown: it loads while the child runs
+        LifeboatConfig runConfig = config.withSpool(spool);
+        PrecheckedUploader checked = prechecked;
+        return supervisor.run(() -> {
+            configureLibraryLogging(log.isDebug());
+            return shutdown(runConfig, run, budget, checked);
+        });
+    }
+
+    /**
+     * {@code lifeboat upload}: ships the configured logs now, within the grace period. Returns 0 when
+     * everything matched was shipped with the manifest, 1 otherwise.
+     */
+    public int upload() throws InterruptedException {
+        configureLibraryLogging(log.isDebug());
+        RunInfo run = runInfo(Instant.now(), List.of());
+        Budget budget = Budget.of(config.gracePeriod(), config.childTimeout());
+        Watchdog.guard(budget, () -> 1, log);
+        signals.attach((signal, arrived) -> log.info("received a signal while uploading; carrying on within the deadline"));
+        budget.start(budget.now());
+        Shipper.Outcome outcome = shutdown(config, run, budget, PrecheckedUploader.none())
+                .ship(List.of(), Map.of(), Manifest.Ending.uploadCommand());
+        return outcome.manifestShipped() && outcome.manifest().allShipped() ? 0 : 1;
+    }
+
+    /**
+     * {@code lifeboat check}: creates the uploader and proves the destination writable within the grace
+     * period. Returns 0 when it is, 1 when it is not.
+     */
+    public int check(PrintStream out) throws InterruptedException {
+        configureLibraryLogging(log.isDebug());
+        UploaderFactory factory = registry.find(config.scheme());
+        long start = System.nanoTime();
+        try (Uploader uploader = UploaderService.createAndCheck(factory, config,
+                UploadControl.withTimeout(config.gracePeriod()))) {
+            out.println("ok: " + config.destination() + " is writable (" + factory.scheme() + " uploader "
+                    + UploaderRegistry.describe(factory) + ", checked in "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms)");
+            return 0;
+        } catch (IOException e) {
+            log.error("check failed: " + config.destination() + ": " + Log.describe(e), e);
+            return 1;
+        }
+    }
+
+    private Shutdown shutdown(LifeboatConfig runConfig, RunInfo run, Budget budget, PrecheckedUploader prechecked) {
+        return Guice.createInjector(new LifeboatModule(runConfig, registry, log, run, budget, prechecked))
+                .getInstance(Shutdown.class);
+    }
+
+    private RunInfo runInfo(Instant started, List<String> command) {
+        Map<String, String> env = System.getenv();
+        String hostname = RunId.hostname(env);
+        return new RunInfo(RunId.expand(config.runIdTemplate(), env, started, hostname, ProcessHandle.current().pid()),
+                started, hostname, List.copyOf(command));
+    }
+
+    /** Backend libraries log through java.util.logging (SLF4J is routed there): warnings only, unless --debug. */
+    static void configureLibraryLogging(boolean debug) {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            h.setLevel(root.getLevel());
+        }
+        if (!debug) {
+            // Hadoop warns on every run that it has no native library; it needs none to ship files
+            HADOOP_NATIVE_LOADER.setLevel(java.util.logging.Level.SEVERE);
+        }
+    }
+
+    /** Held so that its level sticks: java.util.logging keeps loggers only weakly. */
+    private static final java.util.logging.Logger HADOOP_NATIVE_LOADER =
+            java.util.logging.Logger.getLogger("org.apache.hadoop.util.NativeCodeLoader");
+}
