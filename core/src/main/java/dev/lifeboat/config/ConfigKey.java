@@ -14,7 +14,8 @@ public enum ConfigKey {
     OUTPUT_LIMIT("output-limit", false),
     PROCESS_GROUP("process-group", false),
     FOLLOW_SYMLINKS("follow-symlinks", false),
-    SPOOL_DIR("spool-dir", false);
+    SPOOL_DIR("spool-dir", false),
+    SHIP_INTERVAL("ship-interval", false);
 
     private final String key;
     private final boolean list;

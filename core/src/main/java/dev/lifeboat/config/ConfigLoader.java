@@ -39,6 +39,9 @@ public final class ConfigLoader {
     public static final int DEFAULT_CONCURRENCY = 4;
     public static final int DEFAULT_RETRIES = 2;
     public static final long DEFAULT_OUTPUT_LIMIT = 64L << 20;
+    public static final Duration DEFAULT_SHIP_INTERVAL = Duration.ofMinutes(1);
+    /** The shortest interval between rounds: shorter ones would spend the child's CPU on requests. */
+    static final Duration MIN_SHIP_INTERVAL = Duration.ofMillis(100);
     public static final String CONFIG_ENV = "LIFEBOAT_CONFIG";
     private static final String SET_KEY = "set";
 
@@ -136,6 +139,12 @@ public final class ConfigLoader {
                     + Durations.format(childTimeout) + ") must be shorter than the grace period (" + Durations.format(grace)
                     + "), or nothing is left for shipping");
         }
+        Duration shipInterval = duration(values.get(ConfigKey.SHIP_INTERVAL), DEFAULT_SHIP_INTERVAL);
+        if (!shipInterval.isZero() && shipInterval.compareTo(MIN_SHIP_INTERVAL) < 0) {
+            throw new ConfigException(source(values, ConfigKey.SHIP_INTERVAL) + ": the ship interval must be 0 (ship at "
+                    + "the end only) or at least " + Durations.format(MIN_SHIP_INTERVAL) + ", got "
+                    + Durations.format(shipInterval));
+        }
         String runId = text(values.get(ConfigKey.RUN_ID), DEFAULT_RUN_ID);
         try {
             RunId.validate(runId, environment);
@@ -166,7 +175,7 @@ public final class ConfigLoader {
 
         Map<String, String> uploaderOptions = factory == null ? Map.of() : uploaderOptions(factory, destination, options);
         return new LifeboatConfig(destination, List.copyOf(logs), grace, childTimeout, runId, uploaderOptions, concurrency,
-                retries, outputLimit, processGroup, followSymlinks, spool);
+                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval);
     }
 
     private UploaderFactory factoryFor(URI destination, String source) throws ConfigException {

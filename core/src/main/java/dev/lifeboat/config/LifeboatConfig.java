@@ -21,6 +21,7 @@ import java.util.Map;
  * @param processGroup deliver forwarded signals to the child's whole process group
  * @param followSymlinks follow symbolic links out of a glob's base directory
  * @param spoolDirectory where captured output and the local manifest copy are kept
+ * @param shipInterval how often a round ships what is new while the child runs; zero: at the end only
  */
 public record LifeboatConfig(
         URI destination,
@@ -34,12 +35,13 @@ public record LifeboatConfig(
         long outputLimit,
         boolean processGroup,
         boolean followSymlinks,
-        Path spoolDirectory) {
+        Path spoolDirectory,
+        Duration shipInterval) {
 
     /** The same configuration with another spool directory (the run's own folder in it). */
     public LifeboatConfig withSpool(Path spool) {
         return new LifeboatConfig(destination, logs, gracePeriod, childTimeout, runIdTemplate, uploaderOptions, concurrency,
-                retries, outputLimit, processGroup, followSymlinks, spool);
+                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval);
     }
 
     public String scheme() {

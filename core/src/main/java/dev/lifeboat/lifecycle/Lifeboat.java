@@ -119,7 +119,7 @@ public final class Lifeboat {
         signals.attach((signal, arrived) -> log.info("received a signal while uploading; carrying on within the deadline"));
         budget.start(budget.now());
         Shipper.Outcome outcome = shutdown(config, run, budget, PrecheckedUploader.none())
-                .ship(List.of(), Map.of(), Manifest.Ending.uploadCommand());
+                .ship(Manifest.Ending.uploadCommand());
         return outcome.manifestShipped() && outcome.manifest().allShipped() ? 0 : 1;
     }
 

@@ -7,16 +7,13 @@ import dev.lifeboat.process.Posix;
 import dev.lifeboat.process.Signals;
 import dev.lifeboat.process.SupervisedChild;
 import dev.lifeboat.ship.Manifest;
-import dev.lifeboat.ship.ShipItem;
 import dev.lifeboat.ship.Shipper;
+import dev.lifeboat.ship.Tracker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -99,7 +96,8 @@ public final class Supervisor {
         Shutdown shipping = null;
         try {
             shipping = shutdown.get();
-            shipping.prepare();
+            shipping.prepare(List.of(new Tracker.Capture("stdout.log", child.stdout().name(), child.stdout().spool()),
+                    new Tracker.Capture("stderr.log", child.stderr().name(), child.stderr().spool())));
         } catch (RuntimeException | LinkageError e) {
             shipping = null;
             log.error("internal error, logs will not be shipped for this run: " + Log.describe(e), e);
@@ -140,16 +138,11 @@ public final class Supervisor {
         child.stdout().awaitDrained(drainUntil - budget.now());
         child.stderr().awaitDrained(drainUntil - budget.now());
 
-        Map<String, Long> dropped = new LinkedHashMap<>();
-        List<ShipItem> captured = new ArrayList<>();
-        snapshot(child.stdout(), "stdout.log", captured, dropped);
-        snapshot(child.stderr(), "stderr.log", captured, dropped);
-
         Manifest.Ending ending = new Manifest.Ending(stop(waitStatus), childOf(waitStatus, killed), stopRequestedAt,
                 childExitedAt);
         if (shipping != null) {
-            Shipper.Outcome outcome = shipping.ship(captured, dropped, ending);
-            removeShippedCaptures(outcome.manifest(), captured);
+            Shipper.Outcome outcome = shipping.ship(ending);
+            removeShippedCaptures(outcome.manifest());
         }
         synchronized (lock) {
             state = State.DONE;
@@ -157,35 +150,21 @@ public final class Supervisor {
         return exitStatus(waitStatus);
     }
 
-    private void snapshot(OutputCapture capture, String key, List<ShipItem> captured, Map<String, Long> dropped) {
-        try {
-            Path target = capture.spool().path().resolveSibling(key);
-            long size = capture.spool().snapshot(target);
-            captured.add(new ShipItem(target, key, capture.name(), size));
-            if (capture.spool().dropped() > 0) {
-                dropped.put(key, capture.spool().dropped());
-                log.warn(capture.name() + " exceeded --output-limit: the oldest " + capture.spool().dropped()
-                        + " bytes were dropped, the newest " + size + " are shipped");
-            }
-        } catch (IOException e) {
-            log.error("cannot snapshot the captured " + capture.name() + ": " + Log.describe(e), e);
-        }
-    }
-
     /**
      * Captured output that reached the destination is not kept in the spool as well; what was not
      * shipped stays there beside the local manifest.
      */
-    private void removeShippedCaptures(Manifest manifest, List<ShipItem> captured) {
-        for (ShipItem item : captured) {
-            boolean shipped = manifest.files().stream().anyMatch(f -> f.key().equals(item.key()));
+    private void removeShippedCaptures(Manifest manifest) {
+        for (OutputCapture capture : List.of(child.stdout(), child.stderr())) {
+            String key = capture == child.stdout() ? "stdout.log" : "stderr.log";
+            boolean shipped = manifest.files().stream().anyMatch(f -> f.key().equals(key));
             if (shipped) {
-                OutputCapture capture = item.key().equals("stdout.log") ? child.stdout() : child.stderr();
+                Path snapshot = capture.spool().path().resolveSibling(key);
                 try {
-                    Files.deleteIfExists(item.source());
+                    Files.deleteIfExists(snapshot);
                     capture.spool().delete();
                 } catch (IOException e) {
-                    log.debug("cannot remove " + item.source() + ": " + Log.describe(e));
+                    log.debug("cannot remove " + snapshot + ": " + Log.describe(e));
                 }
             }
         }

@@ -5,6 +5,8 @@ import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.UploadResult;
 import dev.lifeboat.spi.Uploader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
 
 /**
  * A plugin's uploader as Lifeboat sees it: every call runs with the plugin's class loader as the thread
@@ -19,40 +21,87 @@ final class PluginUploader implements Uploader {
         this.plugin = plugin;
     }
 
-    @Override
-    public void check(UploadControl control) throws IOException, InterruptedException {
+    /** A call into the plugin. */
+    @FunctionalInterface
+    private interface Call<T> {
+        T run() throws IOException, InterruptedException;
+    }
+
+    private <T> T inPlugin(Call<T> call) throws IOException, InterruptedException {
         ClassLoader previous = plugin.enter();
         try {
-            delegate.check(control);
+            return call.run();
         } catch (RuntimeException | LinkageError e) {
             throw plugin.failure(e);
         } finally {
             Plugin.exit(previous);
         }
+    }
+
+    /** A capability query: a plugin that fails to answer it does not have the capability. */
+    private boolean asks(Call<Boolean> call) {
+        try {
+            return inPlugin(call);
+        } catch (IOException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return false;
+        }
+    }
+
+    @Override
+    public void check(UploadControl control) throws IOException, InterruptedException {
+        inPlugin(() -> {
+            delegate.check(control);
+            return null;
+        });
     }
 
     @Override
     public UploadResult upload(SourceFile source, String key, UploadControl control)
             throws IOException, InterruptedException {
-        ClassLoader previous = plugin.enter();
-        try {
-            return delegate.upload(source, key, control);
-        } catch (RuntimeException | LinkageError e) {
-            throw plugin.failure(e);
-        } finally {
-            Plugin.exit(previous);
-        }
+        return inPlugin(() -> delegate.upload(source, key, control));
+    }
+
+    @Override
+    public boolean supportsConcatenation() {
+        return asks(delegate::supportsConcatenation);
+    }
+
+    @Override
+    public UploadResult concatenate(List<String> sourceKeys, String targetKey, UploadControl control)
+            throws IOException, InterruptedException {
+        return inPlugin(() -> delegate.concatenate(sourceKeys, targetKey, control));
+    }
+
+    @Override
+    public void delete(String key, UploadControl control) throws IOException, InterruptedException {
+        inPlugin(() -> {
+            delegate.delete(key, control);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean supportsRead() {
+        return asks(delegate::supportsRead);
+    }
+
+    @Override
+    public InputStream open(String key, UploadControl control) throws IOException, InterruptedException {
+        return inPlugin(() -> delegate.open(key, control));
     }
 
     @Override
     public void close() throws IOException {
-        ClassLoader previous = plugin.enter();
         try {
-            delegate.close();
-        } catch (RuntimeException | LinkageError e) {
-            throw plugin.failure(e);
-        } finally {
-            Plugin.exit(previous);
+            inPlugin(() -> {
+                delegate.close();
+                return null;
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

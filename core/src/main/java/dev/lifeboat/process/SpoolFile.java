@@ -76,6 +76,27 @@ public final class SpoolFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the kept bytes from stream position {@code from} on (positions count every byte ever
+     * written) to {@code target}; bytes before the oldest kept one are gone and skipped.
+     *
+     * @return the stream position the written bytes start at: {@code from}, or later if bytes were dropped
+     */
+    public synchronized long copyFrom(long from, Path target) throws IOException {
+        long start = Math.max(from, Math.max(0, total - capacity));
+        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            long position = start;
+            while (position < total) {
+                long at = position % capacity;
+                long n = Math.min(total - position, capacity - at);
+                transfer(at, n, out);
+                position += n;
+            }
+        }
+        return start;
+    }
+
     private void transfer(long position, long count, FileChannel out) throws IOException {
         long done = 0;
         while (done < count) {

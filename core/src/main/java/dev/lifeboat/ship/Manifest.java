@@ -16,8 +16,8 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"manifestVersion", "lifeboatVersion", "runId", "location", "hostname", "command", "startedAt",
-    "stopRequestedAt", "childExitedAt", "finishedAt", "stop", "child", "gracePeriodMs", "allShipped", "files",
-    "notShipped"})
+    "stopRequestedAt", "childExitedAt", "finishedAt", "stop", "child", "gracePeriodMs", "allShipped", "allSealed",
+    "files", "unsealed", "notShipped"})
 public record Manifest(
         int manifestVersion,
         String lifeboatVersion,
@@ -33,7 +33,9 @@ public record Manifest(
         Child child,
         long gracePeriodMs,
         boolean allShipped,
+        boolean allSealed,
         List<Shipped> files,
+        List<Unsealed> unsealed,
         List<Skipped> notShipped) {
 
     public static final int VERSION = 1;
@@ -44,14 +46,16 @@ public record Manifest(
      * @param location the run's folder at the destination
      * @param ending what started the shipping and how the child ended
      * @param report what was shipped and what was not
+     * @param unsealed files shipped in pieces that were not joined into one object
      */
     public static Manifest of(RunInfo run, String location, Ending ending, Duration gracePeriod,
-            ShippingPipeline.Report report, Instant finishedAt) {
+            ShippingPipeline.Report report, List<Unsealed> unsealed, Instant finishedAt) {
         boolean allShipped = report.notShipped().stream().allMatch(s -> s.reason() == Skipped.Reason.NO_MATCH);
         return new Manifest(VERSION, Version.get(), run.runId(), location, run.hostname(), run.command(),
                 run.started().toString(), text(ending.stopRequestedAt()), text(ending.childExitedAt()),
                 finishedAt.toString(), ending.stop(), ending.child(), gracePeriod.toMillis(), allShipped,
-                report.shipped(), report.notShipped());
+                unsealed.isEmpty(), report.shipped(), unsealed.isEmpty() ? null : List.copyOf(unsealed),
+                report.notShipped());
     }
 
     private static String text(Instant instant) {
@@ -84,11 +88,31 @@ public record Manifest(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Child(long pid, Integer exitCode, String signal, Integer status, boolean killedAfterTimeout) {}
 
-    /** One shipped file. */
+    /**
+     * One shipped file, whole under its key.
+     *
+     * @param pieces how many pieces, shipped while the child ran, were sealed into it; null if it was
+     *     shipped in one go
+     * @param notes what happened to the file while it was followed (renamed, truncated, ...), or null
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonPropertyOrder({"key", "origin", "size", "sha256", "crc32c", "checksum", "attempts", "location", "droppedBytes"})
+    @JsonPropertyOrder({"key", "origin", "size", "sha256", "crc32c", "checksum", "attempts", "location", "droppedBytes",
+        "pieces", "notes"})
     public record Shipped(String key, String origin, long size, String sha256, String crc32c, Checksum checksum,
-            int attempts, String location, Long droppedBytes) {}
+            int attempts, String location, Long droppedBytes, Integer pieces, List<String> notes) {}
+
+    /**
+     * A file whose bytes are at the destination in pieces, not joined into one object: the backend cannot
+     * concatenate, or the budget ran out first. {@code lifeboat fetch} reassembles it.
+     *
+     * @param size the bytes shipped, the sum of the pieces'
+     * @param sha256 of those bytes, in order
+     * @param reason why it was not sealed
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"key", "origin", "size", "sha256", "reason", "pieces", "droppedBytes", "notes"})
+    public record Unsealed(String key, String origin, long size, String sha256, String reason, List<Tracker.Piece> pieces,
+            Long droppedBytes, List<String> notes) {}
 
     /** The checksum the backend reported, and whether it verified the bytes with it. */
     public record Checksum(String algorithm, String value, boolean verified) {}

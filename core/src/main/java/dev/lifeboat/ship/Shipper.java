@@ -10,20 +10,32 @@ import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.Uploader;
 import jakarta.inject.Inject;
+import dev.lifeboat.spi.UploadResult;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Collects, ships and writes the manifest, within the budget: the last stretch of a run and all of
- * {@code lifeboat upload}. It works against the uploader it is given; the manifest is written to the
- * spool first, then shipped last.
+ * Collects, ships and writes the manifest, within the budget: the rounds while the child runs, the last
+ * stretch of a run, and all of {@code lifeboat upload}. It works against the uploader it is given.
+ *
+ * <p>A round asks the {@link Tracker} what is new in every file and in the captured output, ships it as
+ * pieces through the pipeline, and records what is durable in {@code progress.json}. The stop is one
+ * last round, in which a file with no piece yet is shipped whole as before, then the seal: the pieces of
+ * each file are joined into one object where the uploader can concatenate, and removed. The manifest is
+ * written to the spool first, then shipped last.
  */
 public final class Shipper {
     private final LifeboatConfig config;
@@ -31,6 +43,11 @@ public final class Shipper {
     private final Budget budget;
     private final ShippingPipeline pipeline;
     private final Log log;
+    private final Tracker tracker;
+    private final Object roundLock = new Object();
+    private volatile UploadControl roundInFlight;
+    private long rounds;
+    private boolean progressShipped;
 
     @Inject
     public Shipper(LifeboatConfig config, RunInfo run, Budget budget, ShippingPipeline pipeline, Log log) {
@@ -39,68 +56,311 @@ public final class Shipper {
         this.budget = budget;
         this.pipeline = pipeline;
         this.log = log;
+        this.tracker = new Tracker(config.spoolDirectory().resolve("staging"));
+        // a round in flight when the stop comes is cut short: what it completed is kept, the rest goes in
+        // the last round
+        budget.onStart(this::cutRound);
     }
 
     /** The outcome: the manifest as written, and where its local copy is. */
     public record Outcome(Manifest manifest, Path localManifest, boolean manifestShipped) {}
 
+    /** Follows the child's captured output, to be shipped with the files. */
+    public void follow(List<Tracker.Capture> captures) {
+        captures.forEach(tracker::follow);
+    }
+
+    /** What one round did. */
+    private record Round(ShippingPipeline.Report report, List<Skipped> collected, Map<String, Tracker.Pending> pending) {}
+
     /**
-     * Ships the captured output and the configured logs and writes the manifest, within the started
-     * budget: uploads until {@link Budget#uploadDeadline}, the manifest until {@link Budget#exitAtNanos}.
+     * One round while the child runs: ships what is new, as pieces, and replaces {@code progress.json}.
+     * Rounds never overlap; what a round could not ship, the next one ships.
+     *
+     * @return the bytes shipped
+     */
+    public long round(Uploader uploader, long deadlineNanos) throws InterruptedException {
+        synchronized (roundLock) {
+            if (budget.isStarted()) {
+                return 0;
+            }
+            UploadControl control = UploadControl.withDeadline(deadlineNanos);
+            roundInFlight = control;
+            try {
+                if (budget.isStarted()) {
+                    return 0;
+                }
+                Round round = runRound(uploader, control, false);
+                return round.report().shipped().stream().mapToLong(Manifest.Shipped::size).sum();
+            } finally {
+                roundInFlight = null;
+                control.cancel();
+            }
+        }
+    }
+
+    private void cutRound() {
+        UploadControl control = roundInFlight;
+        if (control != null) {
+            control.cancel();
+        }
+    }
+
+    private Round runRound(Uploader uploader, UploadControl control, boolean last) throws InterruptedException {
+        long started = budget.now();
+        Collector.Result collected = new Collector(config.followSymlinks(), Path.of("").toAbsolutePath())
+                .collect(config.logs());
+        List<Tracker.Pending> staged;
+        try {
+            staged = tracker.scan(collected.items(), last);
+        } catch (IOException e) {
+            log.error("cannot stage what is new in " + tracker.stagingDirectory() + ": " + Log.describe(e), e);
+            staged = List.of();
+        }
+        Map<String, Tracker.Pending> pending = new LinkedHashMap<>();
+        Map<String, Long> dropped = new LinkedHashMap<>();
+        List<ShipItem> items = new ArrayList<>();
+        List<Tracker.Pending> files = new ArrayList<>();
+        for (Tracker.Pending p : staged) {
+            pending.put(p.item().key(), p);
+            if (p.direct() && p.followed().dropped() > 0) {
+                dropped.put(p.item().key(), p.followed().dropped());
+                log.warn(p.followed().origin() + " exceeded --output-limit: the oldest " + p.followed().dropped()
+                        + " bytes were dropped, the newest " + p.item().size() + " are shipped");
+            }
+            if (p.followed().isCapture()) {
+                items.add(p.item());
+            } else {
+                files.add(p);
+            }
+        }
+        // captured output first, then the smallest files first
+        files.sort(Comparator.comparingLong(p -> p.item().size()));
+        files.forEach(p -> items.add(p.item()));
+        ShippingPipeline.Report report = items.isEmpty() ? new ShippingPipeline.Report(List.of(), List.of())
+                : pipeline.ship(uploader, run.runId(), items, dropped, control);
+        boolean pieces = false;
+        for (Manifest.Shipped shipped : report.shipped()) {
+            Tracker.Pending p = pending.get(shipped.key());
+            tracker.shipped(p, shipped.sha256());
+            pieces |= !p.direct();
+        }
+        tracker.discardStaged(staged);
+        rounds++;
+        if (pieces) {
+            writeProgress(uploader, control);
+        }
+        if (!last && !items.isEmpty()) {
+            long bytes = report.shipped().stream().mapToLong(Manifest.Shipped::size).sum();
+            String failed = report.notShipped().isEmpty() ? "" : ", " + report.notShipped().size() + " left for the next round";
+            log.info("round " + rounds + ": shipped " + report.shipped().size() + " piece(s), " + humanBytes(bytes)
+                    + failed + " in " + TimeUnit.NANOSECONDS.toMillis(budget.now() - started) + " ms");
+        }
+        return new Round(report, collected.skipped(), pending);
+    }
+
+    /**
+     * The stop: the last round and the seal, within the started budget (uploads and seals until
+     * {@link Budget#uploadDeadline}, the manifest until {@link Budget#exitAtNanos}), then the manifest.
      *
      * @param uploaders where the uploader comes from
-     * @param captured stdout.log and stderr.log snapshots (none for {@code lifeboat upload})
-     * @param droppedBytes bytes each capture dropped, by key
      * @param ending what started the shipping and how the child ended, for the manifest
      */
-    public Outcome ship(UploaderSource uploaders, List<ShipItem> captured, Map<String, Long> droppedBytes,
-            Manifest.Ending ending) throws InterruptedException {
+    public Outcome ship(UploaderSource uploaders, Manifest.Ending ending) throws InterruptedException {
         long start = budget.now();
         long exitAt = budget.exitAtNanos();
         long uploadDeadline = budget.uploadDeadline(start);
-
-        Collector.Result collected = new Collector(config.followSymlinks(), Path.of("").toAbsolutePath())
-                .collect(config.logs());
-        List<ShipItem> items = new ArrayList<>(captured);
-        List<ShipItem> files = new ArrayList<>(collected.items());
-        files.sort(Comparator.comparingLong(ShipItem::size));
-        items.addAll(files);
-        long bytes = items.stream().mapToLong(ShipItem::size).sum();
-        log.info("shipping " + items.size() + " file(s), " + humanBytes(bytes) + ", to " + location() + " ("
+        log.info("shipping to " + location() + " ("
                 + TimeUnit.NANOSECONDS.toMillis(Math.max(0, uploadDeadline - start)) + " ms left for uploads)");
+        synchronized (roundLock) {
+            Uploader uploader = null;
+            ShippingPipeline.Report report;
+            List<Skipped> notShipped = new ArrayList<>();
+            Map<Tracker.Followed, UploadResult> sealed = Map.of();
+            try {
+                uploader = uploaders.await(uploadDeadline);
+                UploadControl control = UploadControl.withDeadline(uploadDeadline);
+                try {
+                    Round last = runRound(uploader, control, true);
+                    report = last.report();
+                    notShipped.addAll(last.collected());
+                    for (Skipped s : report.notShipped()) {
+                        notShipped.add(asFileSkip(s, last.pending().get(s.key())));
+                    }
+                    sealed = seal(uploader, control);
+                } finally {
+                    control.cancel();
+                }
+            } catch (IOException e) {
+                log.error("cannot ship to " + config.destination() + ": " + Log.describe(e), e);
+                report = new ShippingPipeline.Report(List.of(), List.of());
+                for (Tracker.Followed f : tracker.followed()) {
+                    if (!f.sealed()) {
+                        notShipped.add(new Skipped(f.origin(), f.key(), Skipped.Reason.UPLOADER_UNAVAILABLE,
+                                Log.describe(e)));
+                    }
+                }
+            }
+            List<Manifest.Shipped> files = new ArrayList<>();
+            List<Manifest.Unsealed> unsealed = new ArrayList<>();
+            Map<String, Manifest.Shipped> direct = new LinkedHashMap<>();
+            report.shipped().forEach(s -> direct.put(s.key(), s));
+            for (Tracker.Followed f : tracker.followed()) {
+                Manifest.Shipped whole = direct.get(f.key());
+                if (whole != null) {
+                    files.add(whole);
+                } else if (sealed.containsKey(f)) {
+                    files.add(sealedEntry(f, sealed.get(f)));
+                } else if (!f.pieces().isEmpty()) {
+                    unsealed.add(new Manifest.Unsealed(f.key(), f.origin(), f.shipped(), f.sha256(),
+                            uploader != null && uploader.supportsConcatenation()
+                                    ? "the deadline came before its pieces were joined"
+                                    : "the uploader cannot join pieces",
+                            f.pieces(), f.dropped() > 0 ? f.dropped() : null, notes(f)));
+                }
+            }
+            Manifest manifest = Manifest.of(run, location(), ending, config.gracePeriod(),
+                    new ShippingPipeline.Report(files, notShipped), unsealed, Instant.now());
+            Path local = writeLocal(manifest);
+            boolean manifestShipped = uploader != null && local != null && shipManifest(uploader, local, exitAt);
+            if (manifestShipped && unsealed.isEmpty() && progressShipped) {
+                removeQuietly(uploader, run.runId() + "/progress.json", exitAt);
+            }
+            for (Skipped s : notShipped) {
+                if (s.reason() == Skipped.Reason.NO_MATCH) {
+                    log.info("not shipped: " + s.path() + ": " + s.detail());
+                } else {
+                    log.warn("not shipped: " + s.path() + " (" + s.reason() + "): " + s.detail());
+                }
+            }
+            for (Manifest.Unsealed u : unsealed) {
+                log.warn("in pieces: " + u.origin() + " (" + u.pieces().size() + " pieces under " + location() + "/pieces/"
+                        + u.key() + "): " + u.reason());
+            }
+            long shippedBytes = files.stream().mapToLong(Manifest.Shipped::size).sum()
+                    + unsealed.stream().mapToLong(Manifest.Unsealed::size).sum();
+            log.info("shipped " + (files.size() + unsealed.size()) + " of " + tracker.followed().size() + " file(s), "
+                    + humanBytes(shippedBytes) + (manifestShipped ? ", and manifest.json," : ", manifest.json NOT shipped,")
+                    + " to " + location() + " in " + TimeUnit.NANOSECONDS.toMillis(budget.now() - start) + " ms");
+            return new Outcome(manifest, local, manifestShipped);
+        }
+    }
 
-        ShippingPipeline.Report report;
-        Uploader uploader = null;
+    /** A piece that was not shipped, as the file it belongs to and the bytes it held. */
+    private static Skipped asFileSkip(Skipped s, Tracker.Pending p) {
+        if (p == null || p.direct()) {
+            return s;
+        }
+        long end = p.offset() + p.item().size();
+        return new Skipped(s.path(), p.followed().key(), s.reason(), s.detail() + " (bytes " + p.offset() + " to " + end
+                + "; " + (p.offset() == 0 ? "nothing before" : "the bytes before are in its pieces") + ")");
+    }
+
+    private static List<String> notes(Tracker.Followed f) {
+        return f.notes().isEmpty() ? null : f.notes();
+    }
+
+    private static Manifest.Shipped sealedEntry(Tracker.Followed f, UploadResult result) {
+        Manifest.Checksum checksum = result.checksumAlgorithm() == null ? null
+                : new Manifest.Checksum(result.checksumAlgorithm(), result.checksum(), result.verified());
+        return new Manifest.Shipped(f.key(), f.origin(), f.shipped(), f.sha256(), f.crc32c(), checksum, 1,
+                result.location(), f.dropped() > 0 ? f.dropped() : null, f.pieces().size(), notes(f));
+    }
+
+    /**
+     * Joins each file's pieces into one object at its key and removes the pieces, {@code --concurrency} at a
+     * time, under {@code control}. A file whose seal fails or is cut short keeps its pieces.
+     */
+    private Map<Tracker.Followed, UploadResult> seal(Uploader uploader, UploadControl control)
+            throws InterruptedException {
+        List<Tracker.Followed> toSeal = new ArrayList<>();
+        for (Tracker.Followed f : tracker.followed()) {
+            if (!f.sealed() && !f.pieces().isEmpty()) {
+                toSeal.add(f);
+            }
+        }
+        if (toSeal.isEmpty() || !uploader.supportsConcatenation()) {
+            return Map.of();
+        }
+        String prefix = run.runId() + "/";
+        Map<Tracker.Followed, Optional<UploadResult>> done = Parallel.run("lifeboat-seal", toSeal,
+                config.concurrency(), control, f -> {
+                    List<String> sources = f.pieces().stream().map(p -> prefix + p.key()).toList();
+                    try {
+                        UploadResult result = uploader.concatenate(sources, prefix + f.key(), control.child(control.deadlineNanos()));
+                        if (result.bytes() != f.shipped()) {
+                            throw new IOException("the joined object holds " + result.bytes() + " bytes, expected "
+                                    + f.shipped());
+                        }
+                        if (new Hashes(f.sha256(), f.crc32c()).contradicts(result.checksumAlgorithm(), result.checksum())) {
+                            throw new IOException(result.checksumAlgorithm() + " mismatch: the backend reports "
+                                    + result.checksum());
+                        }
+                        tracker.sealed(f);
+                        for (String source : sources) {
+                            uploader.delete(source, control);
+                        }
+                        return Optional.of(result);
+                    } catch (IOException | RuntimeException e) {
+                        log.warn("cannot join the pieces of " + f.origin() + ": " + Log.describe(e));
+                        return Optional.empty();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return Optional.empty();
+                    }
+                }, unfinished -> log.warn("the deadline came before sealing finished: " + unfinished
+                        + " file(s) stay in pieces"));
+        Map<Tracker.Followed, UploadResult> sealed = new LinkedHashMap<>();
+        done.forEach((f, result) -> result.ifPresent(r -> sealed.put(f, r)));
+        return sealed;
+    }
+
+    /** Records what is durable: in the spool (fsynced), then at the destination ({@code progress.json}). */
+    private void writeProgress(Uploader uploader, UploadControl control) {
+        Progress progress = Progress.of(run.runId(), rounds, Instant.now().toString(), tracker.followed());
+        Path local = config.spoolDirectory().resolve("progress.json");
         try {
-            uploader = uploaders.await(uploadDeadline);
-            report = pipeline.ship(uploader, run.runId(), items, droppedBytes, uploadDeadline);
+            writeDurably(local, JSON.writeValueAsBytes(progress));
         } catch (IOException e) {
-            List<Skipped> none = new ArrayList<>();
-            for (ShipItem item : items) {
-                none.add(new Skipped(item.origin(), item.key(), Skipped.Reason.UPLOADER_UNAVAILABLE, Log.describe(e)));
-            }
-            log.error("cannot ship to " + config.destination() + ": " + Log.describe(e), e);
-            report = new ShippingPipeline.Report(List.of(), none);
+            log.error("cannot write " + local + ": " + Log.describe(e), e);
+            return;
         }
-        List<Skipped> notShipped = new ArrayList<>(collected.skipped());
-        notShipped.addAll(report.notShipped());
-        Manifest manifest = Manifest.of(run, location(), ending, config.gracePeriod(),
-                new ShippingPipeline.Report(report.shipped(), notShipped), Instant.now());
+        try {
+            uploader.upload(new SourceFile(local, Files.size(local)), run.runId() + "/progress.json",
+                    control.child(control.deadlineNanos()));
+            progressShipped = true;
+        } catch (IOException | RuntimeException e) {
+            log.warn("progress.json not shipped (the next round tries again): " + Log.describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 
-        Path local = writeLocal(manifest);
-        boolean manifestShipped = uploader != null && local != null && shipManifest(uploader, local, exitAt);
-        for (Skipped s : notShipped) {
-            if (s.reason() == Skipped.Reason.NO_MATCH) {
-                log.info("not shipped: " + s.path() + ": " + s.detail());
-            } else {
-                log.warn("not shipped: " + s.path() + " (" + s.reason() + "): " + s.detail());
-            }
+    private void removeQuietly(Uploader uploader, String key, long deadlineNanos) {
+        if (!uploader.supportsConcatenation()) {
+            return;
         }
-        long shippedBytes = report.shipped().stream().mapToLong(Manifest.Shipped::size).sum();
-        log.info("shipped " + report.shipped().size() + " of " + items.size() + " file(s), " + humanBytes(shippedBytes)
-                + (manifestShipped ? ", and manifest.json," : ", manifest.json NOT shipped,") + " to " + location() + " in "
-                + TimeUnit.NANOSECONDS.toMillis(budget.now() - start) + " ms");
-        return new Outcome(manifest, local, manifestShipped);
+        try {
+            uploader.delete(key, UploadControl.withDeadline(deadlineNanos));
+        } catch (IOException | RuntimeException e) {
+            log.debug("cannot remove " + key + ": " + Log.describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void writeDurably(Path target, byte[] bytes) throws IOException {
+        Files.createDirectories(target.getParent());
+        Path temp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+            out.force(true);
+        }
+        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**
@@ -165,9 +425,13 @@ public final class Shipper {
         try {
             Manifest.Ending ending = new Manifest.Ending(new Manifest.Stop("", null),
                     new Manifest.Child(0, 0, null, 0, false), Instant.now(), Instant.now());
+            List<Tracker.Piece> pieces = List.of(new Tracker.Piece("", 0, 0, ""));
             JSON.writeValueAsBytes(Manifest.of(run, location(), ending, config.gracePeriod(), new ShippingPipeline.Report(
-                    List.of(new Manifest.Shipped("", "", 0, "", "", new Manifest.Checksum("", "", true), 1, "", null)),
-                    List.of(new Skipped("", null, Skipped.Reason.DEADLINE, ""))), Instant.now()));
+                    List.of(new Manifest.Shipped("", "", 0, "", "", new Manifest.Checksum("", "", true), 1, "", null, 1,
+                            List.of(""))),
+                    List.of(new Skipped("", null, Skipped.Reason.DEADLINE, ""))),
+                    List.of(new Manifest.Unsealed("", "", 0, "", "", pieces, 0L, List.of(""))), Instant.now()));
+            JSON.writeValueAsBytes(Progress.of(run.runId(), 0, "", List.of()));
             new Collector(config.followSymlinks(), Path.of("").toAbsolutePath()).collect(List.of());
         } catch (IOException e) {
             log.debug("could not prepare the manifest writer: " + Log.describe(e));

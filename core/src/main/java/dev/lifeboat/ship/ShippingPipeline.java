@@ -76,38 +76,32 @@ public final class ShippingPipeline {
     public Report ship(Uploader uploader, String prefix, List<ShipItem> items, Map<String, Long> droppedBytes,
             long deadlineNanos) throws InterruptedException {
         UploadControl all = UploadControl.withDeadline(deadlineNanos);
-        Map<ShipItem, Outcome> outcomes = new ConcurrentHashMap<>();
-        Map<ShipItem, UploadControl> inFlight = new ConcurrentHashMap<>();
-        AtomicInteger threadNumber = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(concurrency, items.size())), r -> {
-            Thread t = new Thread(r, "lifeboat-ship-" + threadNumber.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
         try {
-            for (ShipItem item : items) {
-                pool.execute(() -> {
-                    try {
-                        outcomes.put(item, shipOne(uploader, prefix, item, droppedBytes.get(item.key()), all, inFlight));
-                    } finally {
-                        inFlight.remove(item);
-                    }
-                });
-            }
-            pool.shutdown();
-            if (!pool.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                log.warn("the deadline came before shipping finished: cancelling " + (items.size() - outcomes.size())
-                        + " upload(s)");
-                inFlight.forEach((item, control) -> log.info("cancelling " + item.origin() + " with "
-                        + control.progress() + " of " + item.size() + " bytes sent"));
-                all.cancel();
-                pool.shutdownNow();
-                pool.awaitTermination(Budget.CANCEL_GRACE.toNanos(), TimeUnit.NANOSECONDS);
-            }
+            return ship(uploader, prefix, items, droppedBytes, all);
         } finally {
             all.cancel();
-            pool.shutdownNow();
         }
+    }
+
+    /**
+     * As {@link #ship(Uploader, String, List, Map, long)}, under {@code all}: cancelling it cuts the shipping
+     * short as its deadline does.
+     */
+    public Report ship(Uploader uploader, String prefix, List<ShipItem> items, Map<String, Long> droppedBytes,
+            UploadControl all) throws InterruptedException {
+        Map<ShipItem, UploadControl> inFlight = new ConcurrentHashMap<>();
+        Map<ShipItem, Outcome> outcomes = Parallel.run("lifeboat-ship", items, concurrency, all, item -> {
+            try {
+                return shipOne(uploader, prefix, item, droppedBytes.get(item.key()), all, inFlight);
+            } finally {
+                inFlight.remove(item);
+            }
+        }, unfinished -> {
+            log.warn((all.isExpired() ? "the deadline came before shipping finished" : "shipping was cut short")
+                    + ": cancelling " + unfinished + " upload(s)");
+            inFlight.forEach((item, control) -> log.info("cancelling " + item.origin() + " with "
+                    + control.progress() + " of " + item.size() + " bytes sent"));
+        });
         List<Manifest.Shipped> shipped = new ArrayList<>();
         List<Skipped> notShipped = new ArrayList<>();
         for (ShipItem item : items) {
@@ -160,7 +154,7 @@ public final class ShippingPipeline {
                 Manifest.Checksum checksum = result.checksumAlgorithm() == null ? null
                         : new Manifest.Checksum(result.checksumAlgorithm(), result.checksum(), result.verified());
                 return new Done(new Manifest.Shipped(item.key(), item.origin(), item.size(), hashes.sha256(),
-                        hashes.crc32c(), checksum, attempt, result.location(), dropped));
+                        hashes.crc32c(), checksum, attempt, result.location(), dropped, null, null));
             } catch (UploadCancelledException e) {
                 return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.DEADLINE,
                         "cancelled at the deadline" + (attempt > 1 ? " (attempt " + attempt + ", before: " + lastError + ")" : "")));

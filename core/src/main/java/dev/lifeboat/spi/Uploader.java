@@ -1,6 +1,8 @@
 package dev.lifeboat.spi;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
 
 /**
  * Ships local files to one destination. Implementations are thread-safe: Lifeboat calls
@@ -32,4 +34,56 @@ public interface Uploader extends AutoCloseable {
     /** Releases clients and threads. Idempotent. */
     @Override
     void close() throws IOException;
+
+    // ---- optional capabilities, for continuous shipping ----------------------------------------
+    //
+    // While the child runs Lifeboat ships what is new in each file as pieces. An uploader that can
+    // join objects on the server seals them into one object at the end; one that can read objects back
+    // lets `lifeboat fetch` download a run. An uploader without them still ships pieces, which then stay.
+
+    /** Whether {@link #concatenate} and {@link #delete} are offered. */
+    default boolean supportsConcatenation() {
+        return false;
+    }
+
+    /**
+     * Joins the objects at {@code sourceKeys}, in order, into one object at {@code targetKey}, on the
+     * backend's side where it can (no bytes through Lifeboat). As with {@link #upload}, the target appears
+     * only complete, replacing anything there; the sources are left as they are. Must return or throw
+     * promptly once {@code control} is cancelled or its deadline passes.
+     *
+     * @param sourceKeys at least one key, each of an object this uploader shipped
+     * @return the target: its location, its size (the sum of the sources') and its checksum if the
+     *     backend reports one
+     * @throws UnsupportedOperationException unless {@link #supportsConcatenation()}
+     */
+    default UploadResult concatenate(List<String> sourceKeys, String targetKey, UploadControl control)
+            throws IOException, InterruptedException {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot concatenate");
+    }
+
+    /**
+     * Removes the object at {@code key}; one that is not there is no error.
+     *
+     * @throws UnsupportedOperationException unless {@link #supportsConcatenation()}
+     */
+    default void delete(String key, UploadControl control) throws IOException, InterruptedException {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot delete");
+    }
+
+    /** Whether {@link #open} is offered. */
+    default boolean supportsRead() {
+        return false;
+    }
+
+    /**
+     * Opens the object at {@code key} for reading. The stream's reads are bounded by the control's
+     * deadline where the backend allows it.
+     *
+     * @throws java.nio.file.NoSuchFileException when there is no object at {@code key}
+     * @throws UnsupportedOperationException unless {@link #supportsRead()}
+     */
+    default InputStream open(String key, UploadControl control) throws IOException, InterruptedException {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot read");
+    }
 }

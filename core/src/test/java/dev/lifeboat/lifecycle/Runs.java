@@ -21,7 +21,7 @@ final class Runs {
 
     static LifeboatConfig config(Path archive, Path spool, List<String> logs, Duration grace, Duration childTimeout) {
         return new LifeboatConfig(archive.toUri(), logs, grace, childTimeout, "run-{start-ms}-{pid}", Map.of(), 4, 2,
-                1 << 20, false, false, spool);
+                1 << 20, false, false, spool, Duration.ZERO);
     }
 
     static UploaderRegistry registry() {

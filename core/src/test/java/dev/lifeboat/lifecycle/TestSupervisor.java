@@ -66,7 +66,8 @@ class TestSupervisor {
 
         Shutdown shutdown() {
             UploaderService uploaders = new UploaderService(config, Runs.registry(), log, PrecheckedUploader.none());
-            return new Shutdown(uploaders, new Shipper(config, run, budget, new ShippingPipeline(config, log), log));
+            return new Shutdown(config, budget, uploaders,
+                    new Shipper(config, run, budget, new ShippingPipeline(config, log), log), log);
         }
 
         int run() throws InterruptedException {

@@ -54,6 +54,10 @@ public final class Options {
             description = "follow symbolic links that lead out of a glob's base directory")
     String followSymlinks;
 
+    @Option(names = "--ship-interval", paramLabel = "DURATION",
+            description = "how often what is new is shipped while the child runs; 0 ships at the end only (default 1m)")
+    String shipInterval;
+
     @Option(names = "--spool-dir", paramLabel = "DIR", description = "where captured output and the local manifest are kept (default $TMPDIR/lifeboat)")
     String spoolDir;
 
@@ -93,6 +97,7 @@ public final class Options {
         flags.put(ConfigKey.PROCESS_GROUP, processGroup);
         flags.put(ConfigKey.FOLLOW_SYMLINKS, followSymlinks);
         flags.put(ConfigKey.SPOOL_DIR, spoolDir);
+        flags.put(ConfigKey.SHIP_INTERVAL, shipInterval);
         return flags;
     }
 }

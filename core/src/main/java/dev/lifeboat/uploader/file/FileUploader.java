@@ -7,6 +7,7 @@ import dev.lifeboat.spi.UploadResult;
 import dev.lifeboat.spi.Uploader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
@@ -18,12 +19,14 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
 
 /**
  * Writes each file under the destination directory through a temporary name in the target directory,
  * fsyncs it, renames it atomically into place and fsyncs the directory. The bytes are hashed (SHA-256)
- * as they are written, and the hash is returned for the manifest.
+ * as they are written, and the hash is returned for the manifest. Concatenation copies the sources,
+ * in order, into a new file the same way; reading opens the file.
  */
 final class FileUploader implements Uploader {
     private static final int CHUNK = 1 << 20;
@@ -103,6 +106,94 @@ final class FileUploader implements Uploader {
                 Files.deleteIfExists(temp);
             }
         }
+    }
+
+    @Override
+    public boolean supportsConcatenation() {
+        return true;
+    }
+
+    @Override
+    public UploadResult concatenate(List<String> sourceKeys, String targetKey, UploadControl control)
+            throws IOException {
+        ensureOpen();
+        control.checkCancelled();
+        if (sourceKeys.isEmpty()) {
+            throw new IllegalArgumentException("nothing to concatenate into " + targetKey);
+        }
+        Path target = resolve(targetKey);
+        List<Path> sources = new java.util.ArrayList<>();
+        for (String key : sourceKeys) {
+            Path source = resolve(key);
+            if (!Files.isRegularFile(source)) {
+                throw new NoSuchFileException(source.toString());
+            }
+            sources.add(source);
+        }
+        Files.createDirectories(target.getParent());
+        Path temp = target.resolveSibling("." + target.getFileName() + ".lifeboat-" + UUID.randomUUID() + ".tmp");
+        MessageDigest sha256 = sha256();
+        boolean done = false;
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+            long written = 0;
+            for (Path source : sources) {
+                try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+                    while (in.read(buffer.clear()) > 0) {
+                        control.checkCancelled();
+                        buffer.flip();
+                        sha256.update(buffer.duplicate());
+                        written += buffer.remaining();
+                        while (buffer.hasRemaining()) {
+                            out.write(buffer);
+                        }
+                    }
+                }
+            }
+            if (fsync) {
+                out.force(true);
+            }
+            control.checkCancelled();
+            out.close();
+            move(temp, target);
+            if (fsync) {
+                syncDirectory(target.getParent());
+            }
+            done = true;
+            return new UploadResult(target.toUri().toString(), written, "SHA-256",
+                    HexFormat.of().formatHex(sha256.digest()), true);
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    @Override
+    public void delete(String key, UploadControl control) throws IOException {
+        ensureOpen();
+        Path target = resolve(key);
+        Files.deleteIfExists(target);
+        // pieces live in folders of their own: remove the folders they leave empty, up to the root
+        for (Path dir = target.getParent(); dir != null && dir.startsWith(root) && !dir.equals(root);
+                dir = dir.getParent()) {
+            try {
+                Files.delete(dir);
+            } catch (IOException e) {
+                break;
+            }
+        }
+    }
+
+    @Override
+    public boolean supportsRead() {
+        return true;
+    }
+
+    @Override
+    public InputStream open(String key, UploadControl control) throws IOException {
+        ensureOpen();
+        return Files.newInputStream(resolve(key));
     }
 
     /** Resolves {@code key} under the root, refusing anything that would land outside it. */

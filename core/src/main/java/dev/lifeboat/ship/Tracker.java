@@ -1,0 +1,415 @@
+package dev.lifeboat.ship;
+
+import dev.lifeboat.process.SpoolFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.CRC32C;
+
+/**
+ * What has been shipped of every file and of the captured output, round after round. Files are followed
+ * by identity (device and inode), not by name, as a log shipper's registry does:
+ * <ul>
+ *   <li>a file renamed away (rotation: {@code app.log} becomes {@code app.log.1}) keeps its key and its
+ *       remainder is shipped under it, even once no glob matches it any more (the tracker keeps it open);
+ *       the new file at the old path is a new file and gets a key of its own;</li>
+ *   <li>a file that shrank (truncated in place, {@code copytruncate}) keeps what was shipped under its key,
+ *       and its new content starts a new generation under a key of its own;</li>
+ *   <li>the second and later files at one path get the path's key with {@code @2}, {@code @3}, ...</li>
+ * </ul>
+ * Each round's new bytes of a file are copied, through a bounded buffer, into a piece file in the spool
+ * and hashed on the way; the pipeline ships the piece, and only a shipped piece advances the file.
+ */
+public final class Tracker {
+    private static final int BUFFER = 1 << 20;
+    private static final String PIECES = "pieces/";
+
+    /** A piece of a file that reached the destination. */
+    public record Piece(String key, long offset, long size, String sha256) {}
+
+    /** Captured output: the run's {@code stdout.log} or {@code stderr.log}. */
+    public record Capture(String key, String origin, SpoolFile spool) {}
+
+    /** One followed file (one generation of it), or one captured stream: one key at the destination. */
+    public static final class Followed {
+        final String key;
+        final String origin;
+        final Object identity;
+        final Capture capture;
+        FileChannel channel;
+        Path path;
+        long shipped;
+        long dropped;
+        final List<Piece> pieces = new ArrayList<>();
+        MessageDigest sha256 = newSha256();
+        long crc32c;
+        final List<String> notes = new ArrayList<>();
+        boolean ended;
+        boolean sealed;
+
+        Followed(String key, String origin, Object identity, Capture capture, FileChannel channel, Path path) {
+            this.key = key;
+            this.origin = origin;
+            this.identity = identity;
+            this.capture = capture;
+            this.channel = channel;
+            this.path = path;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        public String origin() {
+            return origin;
+        }
+
+        public long shipped() {
+            return shipped;
+        }
+
+        public List<Piece> pieces() {
+            return List.copyOf(pieces);
+        }
+
+        public List<String> notes() {
+            return List.copyOf(notes);
+        }
+
+        public boolean sealed() {
+            return sealed;
+        }
+
+        /** SHA-256 (hex) of the bytes shipped so far. */
+        public String sha256() {
+            return HexFormat.of().formatHex(copyOf(sha256).digest());
+        }
+
+        /** CRC32C (base64, big-endian) of the bytes shipped so far. */
+        public String crc32c() {
+            return Crc32c.base64(crc32c);
+        }
+
+        /** Bytes of a capture dropped before they could be shipped (the output limit). */
+        public long dropped() {
+            return dropped;
+        }
+
+        boolean isCapture() {
+            return capture != null;
+        }
+
+        void close() {
+            ended = true;
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    // reading is over
+                }
+                channel = null;
+            }
+        }
+    }
+
+    /**
+     * New bytes of one followed file, staged in the spool.
+     *
+     * @param followed what they belong to
+     * @param item what the pipeline ships: the staged piece, or the file itself for a direct upload
+     * @param offset where the bytes start in the followed file
+     * @param direct true when the bytes are the whole file and go straight to its key, as no piece was
+     *     shipped before (the last round of a file seen for the first time)
+     */
+    public record Pending(Followed followed, ShipItem item, long offset, boolean direct, MessageDigest sha256After,
+            long pieceCrc32c) {}
+
+    private final Path staging;
+    private final Map<String, Followed> byKey = new LinkedHashMap<>();
+    private final Map<Object, Followed> byIdentity = new HashMap<>();
+    private final Map<String, Integer> generations = new HashMap<>();
+    private long staged;
+
+    /** @param staging a spool folder for piece files */
+    public Tracker(Path staging) {
+        this.staging = staging;
+    }
+
+    public synchronized void follow(Capture capture) {
+        byKey.put(capture.key(), new Followed(capture.key(), capture.origin(), null, capture, null, null));
+    }
+
+    /** Everything followed, in the order first seen (captures first). */
+    public synchronized List<Followed> followed() {
+        return new ArrayList<>(byKey.values());
+    }
+
+    /**
+     * Looks at what the collector matched and at every file still followed, and stages what is new.
+     *
+     * @param last the stop's round: a file with no piece shipped yet goes straight to its key, whole
+     */
+    public synchronized List<Pending> scan(List<ShipItem> matched, boolean last) throws IOException {
+        Files.createDirectories(staging);
+        Set<Followed> seen = new HashSet<>();
+        List<Pending> pending = new ArrayList<>();
+        for (ShipItem item : matched) {
+            Followed f = match(item.source());
+            if (f != null) {
+                seen.add(f);
+            }
+        }
+        for (Followed f : new ArrayList<>(byKey.values())) {
+            if (f.ended) {
+                continue;
+            }
+            Pending p = f.isCapture() ? stageCapture(f, last) : stageFile(f, last, seen.contains(f));
+            if (p != null) {
+                pending.add(p);
+            }
+        }
+        return pending;
+    }
+
+    /** The followed file at {@code path} (opening it if it is new to the tracker), or null if it cannot be read. */
+    private Followed match(Path path) throws IOException {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (IOException e) {
+            return null;
+        }
+        Object identity = attrs.fileKey() != null ? attrs.fileKey() : path;
+        Followed f = byIdentity.get(identity);
+        if (f != null && !f.ended) {
+            if (!path.equals(f.path)) {
+                f.notes.add("renamed from " + f.path + " to " + path);
+                f.path = path;
+            }
+            if (attrs.size() < f.shipped) {
+                f.notes.add("truncated in place at " + f.shipped + " bytes shipped; its new content is a new generation");
+                f.close();
+                byIdentity.remove(identity);
+                return open(path, identity);
+            }
+            return f;
+        }
+        if (f != null) {
+            // ended (truncated before and fully shipped): a later generation is looked up afresh
+            byIdentity.remove(identity);
+        }
+        return open(path, identity);
+    }
+
+    private Followed open(Path path, Object identity) throws IOException {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (IOException e) {
+            return null;
+        }
+        String base = Collector.keyFor(path);
+        int generation = generations.merge(base, 1, Integer::sum);
+        String key = generation == 1 ? base : base + "@" + generation;
+        Followed f = new Followed(key, path.toString(), identity, null, channel, path);
+        if (generation > 1) {
+            f.notes.add("the " + ordinal(generation) + " file seen at " + path);
+        }
+        byKey.put(key, f);
+        byIdentity.put(identity, f);
+        return f;
+    }
+
+    private Pending stageFile(Followed f, boolean last, boolean matched) throws IOException {
+        long size;
+        try {
+            size = f.channel.size();
+        } catch (IOException e) {
+            f.notes.add("could no longer be read: " + e.getMessage());
+            f.close();
+            return null;
+        }
+        if (!matched && size <= f.shipped) {
+            // renamed out of every glob or deleted, and shipped to its end: nothing more will come
+            if (f.path != null && !Files.exists(f.path)) {
+                f.notes.add("gone from " + f.path + " after " + f.shipped + " bytes");
+            }
+            f.close();
+            return null;
+        }
+        if (size <= f.shipped) {
+            return null;
+        }
+        boolean direct = last && f.pieces.isEmpty() && f.shipped == 0 && matched && isStill(f);
+        if (direct) {
+            // as without continuous shipping: the file itself, up to the size measured now
+            return new Pending(f, new ShipItem(f.path, f.key, f.origin, size), 0, true, null, 0);
+        }
+        Path piece = nextStagingFile();
+        MessageDigest sha = copyOf(f.sha256);
+        CRC32C crc = new CRC32C();
+        long copied = copy(f.channel, f.shipped, size - f.shipped, piece, sha, crc);
+        return new Pending(f, new ShipItem(piece, pieceKey(f.key, f.shipped), f.origin, copied), f.shipped, false,
+                sha, crc.getValue());
+    }
+
+    private Pending stageCapture(Followed f, boolean last) throws IOException {
+        SpoolFile spool = f.capture.spool();
+        long total = spool.total();
+        if (last && f.pieces.isEmpty() && f.shipped == 0) {
+            Path snapshot = spool.path().resolveSibling(f.key);
+            long size = spool.snapshot(snapshot);
+            f.dropped = spool.dropped();
+            return new Pending(f, new ShipItem(snapshot, f.key, f.origin, size), 0, true, null, 0);
+        }
+        if (total <= f.shipped + f.dropped) {
+            return null;
+        }
+        Path piece = nextStagingFile();
+        long start = spool.copyFrom(f.shipped + f.dropped, piece);
+        long lost = start - (f.shipped + f.dropped);
+        if (lost > 0) {
+            f.dropped += lost;
+            f.notes.add(lost + " bytes exceeded --output-limit before they could be shipped");
+        }
+        MessageDigest sha = copyOf(f.sha256);
+        CRC32C crc = new CRC32C();
+        long size = Files.size(piece);
+        try (FileChannel in = FileChannel.open(piece, StandardOpenOption.READ)) {
+            hash(in, size, sha, crc);
+        }
+        return new Pending(f, new ShipItem(piece, pieceKey(f.key, f.shipped), f.origin, size), f.shipped, false, sha,
+                crc.getValue());
+    }
+
+    /** Records that {@code p} reached the destination with {@code sha256} (the pipeline's hash of what it sent). */
+    public synchronized void shipped(Pending p, String sha256) {
+        Followed f = p.followed();
+        if (p.direct()) {
+            f.shipped = p.item().size();
+            f.sealed = true;
+            f.close();
+            return;
+        }
+        f.pieces.add(new Piece(p.item().key(), p.offset(), p.item().size(), sha256));
+        f.shipped = p.offset() + p.item().size();
+        f.sha256 = p.sha256After();
+        f.crc32c = Crc32c.combine(f.crc32c, p.pieceCrc32c(), p.item().size());
+    }
+
+    /** Marks {@code f} as joined into one object at its key: nothing more is shipped for it. */
+    public synchronized void sealed(Followed f) {
+        f.sealed = true;
+        f.close();
+    }
+
+    /** Removes the staged piece files of a round. */
+    public void discardStaged(List<Pending> pending) {
+        for (Pending p : pending) {
+            if (!p.direct()) {
+                try {
+                    Files.deleteIfExists(p.item().source());
+                } catch (IOException e) {
+                    // the staging folder is the run's; it goes with the spool
+                }
+            }
+        }
+    }
+
+    public Path stagingDirectory() {
+        return staging;
+    }
+
+    /** Whether the file is still at its path (the same identity): a direct upload reads it by path. */
+    private static boolean isStill(Followed f) {
+        try {
+            Object now = Files.readAttributes(f.path, BasicFileAttributes.class).fileKey();
+            return now != null && now.equals(f.identity);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private Path nextStagingFile() {
+        return staging.resolve("piece-" + (++staged));
+    }
+
+    /** {@code pieces/<key>/<offset, 20 digits>}: a file's pieces sort by offset. */
+    static String pieceKey(String key, long offset) {
+        return PIECES + key + "/" + String.format("%020d", offset);
+    }
+
+    private static long copy(FileChannel in, long from, long count, Path target, MessageDigest sha, CRC32C crc)
+            throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(1, count)));
+        long done = 0;
+        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            while (done < count) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), count - done));
+                int n = in.read(buffer, from + done);
+                if (n <= 0) {
+                    break;
+                }
+                buffer.flip();
+                sha.update(buffer.duplicate());
+                crc.update(buffer.duplicate());
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                done += n;
+            }
+        }
+        return done;
+    }
+
+    private static void hash(FileChannel in, long size, MessageDigest sha, CRC32C crc) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(1, size)));
+        long position = 0;
+        while (position < size) {
+            buffer.clear();
+            int n = in.read(buffer, position);
+            if (n <= 0) {
+                break;
+            }
+            buffer.flip();
+            sha.update(buffer.duplicate());
+            crc.update(buffer);
+            position += n;
+        }
+    }
+
+    private static String ordinal(int n) {
+        return n + (n % 10 == 2 && n % 100 != 12 ? "nd" : n % 10 == 3 && n % 100 != 13 ? "rd" : "th");
+    }
+
+    static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static MessageDigest copyOf(MessageDigest digest) {
+        try {
+            return (MessageDigest) digest.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 cannot be cloned", e);
+        }
+    }
+}
