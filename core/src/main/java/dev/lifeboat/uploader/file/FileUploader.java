@@ -1,5 +1,6 @@
 package dev.lifeboat.uploader.file;
 
+import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
@@ -61,6 +62,7 @@ final class FileUploader implements Uploader {
 
     @Override
     public UploadResult upload(SourceFile source, String key, UploadControl control) throws IOException {
+        Keys.check(key);
         ensureOpen();
         control.checkCancelled();
         Path target = resolve(key);
@@ -105,16 +107,8 @@ final class FileUploader implements Uploader {
         }
     }
 
-    /** Resolves {@code key} under the root, refusing anything that would land outside it. */
+    /** Resolves {@code key}, already checked by {@link Keys#check}, under the root. */
     Path resolve(String key) throws IOException {
-        if (key == null || key.isEmpty() || key.startsWith("/") || key.contains("\0") || key.endsWith("/")) {
-            throw new IOException("invalid key '" + key + "'");
-        }
-        for (String segment : key.split("/", -1)) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new IOException("invalid key '" + key + "': empty, '.' or '..' segment");
-            }
-        }
         Path target = root.resolve(key).normalize();
         if (!target.startsWith(root) || target.equals(root)) {
             throw new IOException("key '" + key + "' leads outside " + root);

@@ -18,6 +18,7 @@ import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
 import com.google.cloud.storage.StorageOptions;
 import com.google.cloud.storage.StorageRetryStrategy;
+import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
@@ -200,10 +201,7 @@ final class GcsUploader implements Uploader {
     @Override
     public UploadResult upload(SourceFile source, String key, UploadControl control)
             throws IOException, InterruptedException {
-        if (key == null || key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.indexOf('\0') >= 0) {
-            throw new IOException("invalid key '" + key + "'");
-        }
-        String name = config.objectName(key);
+        String name = config.objectName(Keys.check(key));
         return run(control, "upload of " + key, () -> {
             Storage storage = client(control);
             if (source.size() <= config.resumableThreshold) {

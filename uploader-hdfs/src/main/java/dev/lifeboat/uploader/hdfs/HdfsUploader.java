@@ -1,6 +1,8 @@
 package dev.lifeboat.uploader.hdfs;
 
+import dev.lifeboat.spi.InvalidKeyException;
 import dev.lifeboat.spi.InvalidOptionException;
+import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
@@ -333,9 +335,9 @@ final class HdfsUploader implements Uploader {
     @Override
     public UploadResult upload(SourceFile source, String key, UploadControl control)
             throws IOException, InterruptedException {
+        Path target = resolve(key);
         ensureOpen();
         control.checkCancelled();
-        Path target = resolve(key);
         return BoundedCall.call(workers, asUser, control, call -> write(source, target, control, call));
     }
 
@@ -485,18 +487,13 @@ final class HdfsUploader implements Uploader {
         throw new IOException("cannot rename " + temp + " to " + target);
     }
 
-    /** Resolves {@code key} under the destination, refusing anything that would land outside it. */
-    Path resolve(String key) throws IOException {
-        if (key == null || key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.contains("\0")) {
-            throw new IOException("invalid key '" + key + "'");
-        }
-        for (String segment : key.split("/", -1)) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new IOException("invalid key '" + key + "': empty, '.' or '..' segment");
-            }
-            if (segment.contains(":")) {
-                throw new IOException("invalid key '" + key + "': HDFS file names cannot contain ':'");
-            }
+    /**
+     * Resolves {@code key} under the destination after {@link Keys#check}, with HDFS's own rule on top:
+     * its file names cannot contain ':'.
+     */
+    Path resolve(String key) throws InvalidKeyException {
+        if (Keys.check(key).indexOf(':') >= 0) {
+            throw new InvalidKeyException(key, "HDFS file names cannot contain ':'");
         }
         return new Path(root, key);
     }

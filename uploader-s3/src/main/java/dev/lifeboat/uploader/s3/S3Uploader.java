@@ -1,5 +1,6 @@
 package dev.lifeboat.uploader.s3;
 
+import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
@@ -203,8 +204,8 @@ final class S3Uploader implements Uploader {
     @Override
     public UploadResult upload(SourceFile source, String key, UploadControl control)
             throws IOException, InterruptedException {
+        String objectKey = config.prefix + Keys.check(key);
         ensureOpen();
-        String objectKey = config.prefix + checkKey(key);
         control.checkCancelled();
         // Fail on a missing or unreadable file here, with the file system's own exception.
         source.openStream().close();
@@ -629,18 +630,6 @@ final class S3Uploader implements Uploader {
             return cancelled(control, e);
         }
         return new IOException(S3Errors.describe(e, action, config.bucket, region, server), e);
-    }
-
-    static String checkKey(String key) throws IOException {
-        if (key == null || key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.indexOf('\0') >= 0) {
-            throw new IOException("invalid key '" + key + "'");
-        }
-        for (String segment : key.split("/", -1)) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new IOException("invalid key '" + key + "': empty, '.' or '..' segment");
-            }
-        }
-        return key;
     }
 
     private void ensureOpen() throws IOException {

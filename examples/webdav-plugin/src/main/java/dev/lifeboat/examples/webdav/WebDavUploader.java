@@ -1,5 +1,6 @@
 package dev.lifeboat.examples.webdav;
 
+import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
@@ -92,8 +93,8 @@ final class WebDavUploader implements Uploader {
     @Override
     public UploadResult upload(SourceFile source, String key, UploadControl control)
             throws IOException, InterruptedException {
-        ensureOpen();
         List<String> segments = segments(key);
+        ensureOpen();
         InputStream first = source.openStream(); // a missing file fails here, before anything is written
         String name = segments.get(segments.size() - 1);
         List<String> tempSegments = new ArrayList<>(segments.subList(0, segments.size() - 1));
@@ -295,18 +296,9 @@ final class WebDavUploader implements Uploader {
         return base.resolve(path.toString());
     }
 
-    /** The '/'-separated segments of a key; refuses keys that would leave the destination. */
+    /** The '/'-separated segments of a key, after {@link Keys#check}. */
     static List<String> segments(String key) throws IOException {
-        if (key == null || key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.indexOf('\0') >= 0) {
-            throw new IOException("invalid key '" + key + "'");
-        }
-        List<String> segments = List.of(key.split("/", -1));
-        for (String segment : segments) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new IOException("invalid key '" + key + "': empty, '.' or '..' segment");
-            }
-        }
-        return segments;
+        return List.of(Keys.check(key).split("/", -1));
     }
 
     /** Percent-encodes a path segment: everything but RFC 3986's unreserved characters. */
