@@ -199,7 +199,7 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
     void permissionReplicationAndBlockSizeOptions() throws Exception {
         var file = randomFile("opts.bin", 3 * 1024 * 1024 + 17, 3);
         try (Uploader u = uploader(destination(), Map.of("permission", "640", "replication", "1",
-                "block-size", "1m"))) {
+                "block-size", "1MiB"))) {
             u.upload(source(file), key("opts/deeper/opts.bin"), generous());
         }
         FileStatus st = hdfs.getFileStatus(new Path("/contract/" + key("opts/deeper/opts.bin")));
