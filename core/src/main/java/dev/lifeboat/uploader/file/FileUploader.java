@@ -1,5 +1,6 @@
 package dev.lifeboat.uploader.file;
 
+import dev.lifeboat.spi.Checksums;
 import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
@@ -18,7 +19,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.UUID;
 
 /**
@@ -98,8 +98,8 @@ final class FileUploader implements Uploader {
                 syncDirectory(target.getParent());
             }
             done = true;
-            return new UploadResult(target.toUri().toString(), written, "SHA-256",
-                    HexFormat.of().formatHex(sha256.digest()), true);
+            return new UploadResult(target.toUri().toString(), written, UploadResult.SHA_256,
+                    Checksums.base64(sha256.digest()), true);
         } finally {
             if (!done) {
                 Files.deleteIfExists(temp);

@@ -18,6 +18,7 @@ import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
 import com.google.cloud.storage.StorageOptions;
 import com.google.cloud.storage.StorageRetryStrategy;
+import dev.lifeboat.spi.Checksums;
 import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
@@ -37,7 +38,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -221,9 +221,7 @@ final class GcsUploader implements Uploader {
             throw new IOException(source.path() + " shrank while it was read: " + bytes.length + " of " + source.size()
                     + " bytes");
         }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes);
-        String local = crc32c(crc);
+        String local = Checksums.crc32c(bytes);
         List<Storage.BlobTargetOption> options = new ArrayList<>();
         options.add(Storage.BlobTargetOption.disableGzipContent());
         if (config.kmsKeyName != null) {
@@ -293,7 +291,7 @@ final class GcsUploader implements Uploader {
         String location = "gs://" + config.bucket + "/" + name;
         if (stored == null || stored.getCrc32c() == null) {
             // the server checked the CRC32C we sent; it only did not echo it
-            return new UploadResult(location, size, "CRC32C", localCrc, true);
+            return new UploadResult(location, size, UploadResult.CRC32C, localCrc, true);
         }
         if (!stored.getCrc32c().equals(localCrc)) {
             throw new IOException("CRC32C of " + location + " is " + stored.getCrc32c() + ", the local file's is " + localCrc);
@@ -301,7 +299,7 @@ final class GcsUploader implements Uploader {
         if (stored.getSize() != null && stored.getSize() != size) {
             throw new IOException(location + " has " + stored.getSize() + " bytes, expected " + size);
         }
-        return new UploadResult(location, size, "CRC32C", stored.getCrc32c(), true);
+        return new UploadResult(location, size, UploadResult.CRC32C, stored.getCrc32c(), true);
     }
 
     // ---- deadline and cancellation -------------------------------------------------------------
@@ -478,13 +476,7 @@ final class GcsUploader implements Uploader {
         if (total != source.size()) {
             throw new IOException(source.path() + " shrank while it was read: " + total + " of " + source.size() + " bytes");
         }
-        return crc32c(crc);
-    }
-
-    /** Base64 of the big-endian CRC32C, as GCS reports it. */
-    static String crc32c(CRC32C crc) {
-        long v = crc.getValue();
-        return Base64.getEncoder().encodeToString(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v});
+        return Checksums.crc(crc);
     }
 
     static String contentType(String name) {

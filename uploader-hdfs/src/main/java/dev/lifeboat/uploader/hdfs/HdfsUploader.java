@@ -1,5 +1,6 @@
 package dev.lifeboat.uploader.hdfs;
 
+import dev.lifeboat.spi.Checksums;
 import dev.lifeboat.spi.InvalidKeyException;
 import dev.lifeboat.spi.InvalidOptionException;
 import dev.lifeboat.spi.Keys;
@@ -49,7 +50,8 @@ import org.apache.hadoop.security.UserGroupInformation;
  * <p>Each file is written to {@code .<name>.lifeboat-<uuid>.tmp} next to its final name, its HDFS
  * checksum in COMPOSITE_CRC mode (a CRC32C of the whole file, independent of block and chunk sizes) is
  * compared with the CRC32C of the bytes sent, and it is then renamed over the final name (an atomic
- * overwriting rename on HDFS). A failed or cancelled upload deletes its temporary file.
+ * overwriting rename on HDFS). A failed or cancelled upload deletes its temporary file. The result
+ * carries that CRC32C in {@link UploadResult}'s encoding, the base64 of its 4 big-endian bytes.
  *
  * <p>The blocking Hadoop calls of each upload run on a worker thread; the caller waits no longer than the
  * deadline, and cancellation interrupts the worker, which aborts the stream and deletes the temporary file.
@@ -380,7 +382,7 @@ final class HdfsUploader implements Uploader {
             }
             rename(temp, target);
             done = true;
-            return new UploadResult(target.toString(), written, "CRC32C", hex(crc.getValue()), verified);
+            return new UploadResult(target.toString(), written, UploadResult.CRC32C, Checksums.crc(crc), verified);
         } catch (IOException e) {
             if (call.cancelled()) {
                 throw new UploadCancelledException("upload cancelled", e);
@@ -423,11 +425,12 @@ final class HdfsUploader implements Uploader {
                     + " from HDFS, got "
                     + checksum.getAlgorithmName());
         }
-        byte[] b = checksum.getBytes();
-        long stored = ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
-        if (stored != expectedCrc32c) {
-            throw new IOException("checksum mismatch for " + fs.makeQualified(file) + ": HDFS stored CRC32C " + hex(stored)
-                    + ", the bytes sent have " + hex(expectedCrc32c));
+        // the composite CRC's bytes are the big-endian CRC32C of the whole file
+        String stored = Checksums.base64(checksum.getBytes());
+        String sent = Checksums.crc(expectedCrc32c);
+        if (!stored.equals(sent)) {
+            throw new IOException("checksum mismatch for " + fs.makeQualified(file) + ": HDFS stored CRC32C " + stored
+                    + ", the bytes sent have " + sent);
         }
         return true;
     }
@@ -504,10 +507,6 @@ final class HdfsUploader implements Uploader {
             name = name.substring(0, MAX_TEMP_NAME_PREFIX);
         }
         return new Path(target.getParent(), "." + name + ".lifeboat-" + UUID.randomUUID() + ".tmp");
-    }
-
-    static String hex(long crc32c) {
-        return String.format(Locale.ROOT, "%08x", crc32c & 0xffffffffL);
     }
 
     Path root() {

@@ -63,7 +63,7 @@ final class RangeBody implements ContentStreamProvider {
 
     private final class Reading extends InputStream {
         private final InputStream in;
-        private final Checksums.Running running = Checksums.start(algorithm);
+        private final PartChecksums.Running running = PartChecksums.start(algorithm);
         private long left = length;
         private boolean finished;
 

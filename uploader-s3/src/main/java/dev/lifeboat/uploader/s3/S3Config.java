@@ -2,6 +2,7 @@ package dev.lifeboat.uploader.s3;
 
 import dev.lifeboat.spi.InvalidOptionException;
 import dev.lifeboat.spi.Sizes;
+import dev.lifeboat.spi.UploadResult;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -59,9 +60,9 @@ final class S3Config {
 
     /** The checksum sent with every request; S3 rejects bytes that do not match it. */
     enum Checksum {
-        CRC32C("CRC32C", true), CRC32("CRC32", true), SHA256("SHA-256", false);
+        CRC32C(UploadResult.CRC32C, true), CRC32(UploadResult.CRC32, true), SHA256(UploadResult.SHA_256, false);
 
-        /** The name reported in {@link dev.lifeboat.spi.UploadResult#checksumAlgorithm()}. */
+        /** The name reported in {@link UploadResult#checksumAlgorithm()}. */
         final String reportedName;
         /** Whether S3 can checksum a multipart object as a whole (checksum type FULL_OBJECT). */
         final boolean fullObject;

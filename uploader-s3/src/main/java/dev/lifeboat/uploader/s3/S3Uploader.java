@@ -1,5 +1,6 @@
 package dev.lifeboat.uploader.s3;
 
+import dev.lifeboat.spi.Checksums;
 import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
@@ -296,16 +297,23 @@ final class S3Uploader implements Uploader {
                 lengths.add(bodies.get(i).length());
                 done.add(completedPart(i + 1, r.eTag(), local));
             }
-            String whole = Checksums.combine(config.checksum, checksums, lengths);
+            String whole = PartChecksums.combine(config.checksum, checksums, lengths);
             control.checkCancelled();
             CompleteMultipartUploadRequest complete = completeRequest(objectKey, uploadId, done, whole, size, control);
             CompleteMultipartUploadResponse response = call(() -> s3.completeMultipartUpload(complete),
                     control, cancelSignal, () -> true);
             completed = true;
             String reported = reported(response.checksumCRC32C(), response.checksumCRC32(), response.checksumSHA256());
-            String name = config.checksum.fullObject ? config.checksum.reportedName
-                    : config.checksum.reportedName + "-COMPOSITE";
-            return result(objectKey, size, name, whole, reported);
+            if (!config.checksum.fullObject) {
+                // S3's composite SHA-256 (of the parts' digests) is no SHA-256 of the object: it is compared
+                // here, but there is no whole-object checksum to report
+                if (reported != null && !reported.equals(whole)) {
+                    throw new IOException("s3://" + config.bucket + "/" + objectKey + ": the server stored checksum "
+                            + reported + ", the parts have " + whole);
+                }
+                return new UploadResult("s3://" + config.bucket + "/" + objectKey, size, null, null, reported != null);
+            }
+            return result(objectKey, size, config.checksum.reportedName, whole, reported);
         } finally {
             if (!completed) {
                 failed.complete(null);
@@ -488,7 +496,7 @@ final class S3Uploader implements Uploader {
         byte[] raw = body.checksum();
         if (raw == null) {
             if (body.length() == 0) {
-                return Checksums.start(config.checksum).value();
+                return PartChecksums.start(config.checksum).value();
             }
             throw new IOException("the request body was not read to its end");
         }
