@@ -18,6 +18,7 @@ import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
 import com.google.cloud.storage.StorageOptions;
 import com.google.cloud.storage.StorageRetryStrategy;
+import dev.lifeboat.spi.BoundedCall;
 import dev.lifeboat.spi.Checksums;
 import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
@@ -42,16 +43,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 
@@ -310,9 +306,9 @@ final class GcsUploader implements Uploader {
     }
 
     /**
-     * Runs {@code call} on a worker thread and waits for it until the control is cancelled or its
-     * deadline passes; then closes the call's connections, interrupts the worker and throws
-     * {@link UploadCancelledException} without waiting for the worker to notice.
+     * Runs {@code call} on a worker thread with {@link BoundedCall}, in one of {@code concurrency} slots;
+     * when the control is cancelled or its deadline passes, closes the call's connections, interrupts the
+     * worker and throws {@link UploadCancelledException} without waiting for the worker to notice.
      */
     private <T> T run(UploadControl control, String what, Call<T> call) throws IOException, InterruptedException {
         ensureOpen();
@@ -325,60 +321,29 @@ final class GcsUploader implements Uploader {
                     + " upload slots (gcs.concurrency)");
         }
         AbortableConnections.Scope scope = new AbortableConnections.Scope();
-        CompletableFuture<T> outcome = new CompletableFuture<>();
-        boolean submitted = false;
+        active.add(scope);
         try {
-            active.add(scope);
-            control.onCancel(() -> {
-                scope.abort("upload cancelled");
-                outcome.completeExceptionally(new UploadCancelledException(what + " cancelled"));
-            });
-            workers.execute(() -> {
+            return BoundedCall.run(control, workers, () -> scope.abort("upload cancelled"), bounded -> {
                 scope.bindWorker(Thread.currentThread());
                 connections.enter(scope);
                 try {
-                    outcome.complete(call.call());
-                } catch (Throwable t) {
-                    outcome.completeExceptionally(t);
+                    return call.call();
                 } finally {
                     connections.exit();
                     scope.unbindWorker();
-                    active.remove(scope);
-                    slots.release();
                 }
             });
-            submitted = true;
-        } catch (RejectedExecutionException e) {
-            throw new IOException("uploader is closed");
-        } finally {
-            if (!submitted) {
-                active.remove(scope);
-                slots.release();
-            }
-        }
-        try {
-            return outcome.get(Math.max(1, control.remaining().toNanos()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            scope.abort("deadline reached");
-            if (outcome.isDone() && !outcome.isCompletedExceptionally()) {
-                return outcome.join();
-            }
-            throw new UploadCancelledException("deadline reached during the " + what);
-        } catch (InterruptedException e) {
-            scope.abort("interrupted");
-            throw e;
-        } catch (CancellationException e) {
-            throw new UploadCancelledException(what + " cancelled");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof UploadCancelledException u) {
-                throw u;
-            }
+        } catch (UploadCancelledException e) {
+            throw new UploadCancelledException(e.getMessage() + " during the " + what, e);
+        } catch (IOException | RuntimeException e) {
             if (scope.isAborted() || control.isCancelled()) {
                 throw new UploadCancelledException(what + ": " + (control.isExpired() ? "deadline reached" : "cancelled"),
-                        cause);
+                        e);
             }
-            throw failure(cause, what);
+            throw failure(e, what);
+        } finally {
+            active.remove(scope);
+            slots.release();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.lifeboat.uploader.hdfs;
 
+import dev.lifeboat.spi.BoundedCall;
 import dev.lifeboat.spi.Checksums;
 import dev.lifeboat.spi.InvalidKeyException;
 import dev.lifeboat.spi.InvalidOptionException;
@@ -74,7 +75,6 @@ final class HdfsUploader implements Uploader {
     private final int bufferSize;
     private final HdfsErrors errors;
     private final ExecutorService workers;
-    private final BoundedCall.Runner asUser;
     private final Set<Path> knownDirectories = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -98,12 +98,11 @@ final class HdfsUploader implements Uploader {
             return t;
         };
         this.workers = Executors.newCachedThreadPool(threads);
-        this.asUser = new BoundedCall.Runner() {
-            @Override
-            public <T> T run(BoundedCall.Body<T> body, BoundedCall<T> call) throws IOException, InterruptedException {
-                return ugi.doAs((PrivilegedExceptionAction<T>) () -> body.run(call));
-            }
-        };
+    }
+
+    /** Runs {@code body} on a worker thread as the Hadoop user, within {@code control}'s deadline. */
+    private <T> T asUser(UploadControl control, BoundedCall.Body<T> body) throws IOException, InterruptedException {
+        return BoundedCall.run(control, workers, call -> ugi.doAs((PrivilegedExceptionAction<T>) () -> body.run(call)));
     }
 
     /** Builds the configuration, logs in and creates the file system; no namenode call is made. */
@@ -276,7 +275,7 @@ final class HdfsUploader implements Uploader {
     @Override
     public void check(UploadControl control) throws IOException, InterruptedException {
         ensureOpen();
-        BoundedCall.call(workers, asUser, control, call -> {
+        asUser(control, call -> {
             try {
                 probe();
             } catch (IOException e) {
@@ -340,7 +339,7 @@ final class HdfsUploader implements Uploader {
         Path target = resolve(key);
         ensureOpen();
         control.checkCancelled();
-        return BoundedCall.call(workers, asUser, control, call -> write(source, target, control, call));
+        return asUser(control, call -> write(source, target, control, call));
     }
 
     private UploadResult write(SourceFile source, Path target, UploadControl control, BoundedCall<?> call)
@@ -384,7 +383,7 @@ final class HdfsUploader implements Uploader {
             done = true;
             return new UploadResult(target.toString(), written, UploadResult.CRC32C, Checksums.crc(crc), verified);
         } catch (IOException e) {
-            if (call.cancelled()) {
+            if (call.isGivenUp()) {
                 throw new UploadCancelledException("upload cancelled", e);
             }
             throw errors.translate(e, "writing " + target);

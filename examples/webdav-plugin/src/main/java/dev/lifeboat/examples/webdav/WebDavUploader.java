@@ -1,5 +1,6 @@
 package dev.lifeboat.examples.webdav;
 
+import dev.lifeboat.spi.BoundedCall;
 import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
@@ -24,14 +25,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -188,32 +184,28 @@ final class WebDavUploader implements Uploader {
     }
 
     /**
-     * Sends a request and waits for its response no later than the deadline; a cancellation aborts the
-     * request when {@code cancellable}.
+     * Sends a request on a worker thread and waits for its response no later than the deadline
+     * ({@link BoundedCall}); a cancellation interrupts the worker, which aborts the request, unless the
+     * request is not {@code cancellable}: then only the deadline ends the wait.
      */
     private HttpResponse<Void> send(HttpRequest.Builder builder, UploadControl control, boolean cancellable)
             throws IOException, InterruptedException {
         HttpRequest request = builder.build();
-        control.checkCancelled();
-        CompletableFuture<HttpResponse<Void>> future = client.sendAsync(request, HttpResponse.BodyHandlers.discarding());
-        if (cancellable) {
-            control.onCancel(() -> future.cancel(true));
-        }
+        String during = " during " + request.method() + " " + display(request);
         try {
-            return future.get(control.remainingMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new UploadCancelledException("deadline reached during " + request.method() + " " + display(request));
-        } catch (CancellationException e) {
-            throw new UploadCancelledException("upload cancelled during " + request.method() + " " + display(request));
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            throw e;
-        } catch (ExecutionException e) {
+            return BoundedCall.run(control, executor, call -> {
+                if (!cancellable && !call.commit()) {
+                    throw new UploadCancelledException("upload cancelled");
+                }
+                return client.send(request, HttpResponse.BodyHandlers.discarding());
+            });
+        } catch (UploadCancelledException e) {
+            throw new UploadCancelledException(e.getMessage() + during, e);
+        } catch (IOException | RuntimeException e) {
             if (cancellable && control.isCancelled()) {
-                throw new UploadCancelledException("upload cancelled during " + request.method() + " " + display(request), e);
+                throw new UploadCancelledException("upload cancelled" + during, e);
             }
-            throw failure(request, e.getCause());
+            throw failure(request, e);
         }
     }
 
