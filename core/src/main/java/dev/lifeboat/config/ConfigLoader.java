@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.lifeboat.plugin.UploaderRegistry;
 import dev.lifeboat.spi.InvalidOptionException;
+import dev.lifeboat.spi.Sizes;
 import dev.lifeboat.spi.UploaderFactory;
 import java.io.IOException;
 import java.net.URI;

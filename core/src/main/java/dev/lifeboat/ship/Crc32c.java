@@ -62,10 +62,4 @@ final class Crc32c {
             square[n] = times(matrix, matrix[n]);
         }
     }
-
-    /** Base64 of the CRC's four bytes, big-endian, as S3 and GCS report it. */
-    static String base64(long crc) {
-        return java.util.Base64.getEncoder().encodeToString(
-                new byte[] {(byte) (crc >>> 24), (byte) (crc >>> 16), (byte) (crc >>> 8), (byte) crc});
-    }
 }

@@ -1,13 +1,13 @@
 package dev.lifeboat.ship;
 
+import dev.lifeboat.spi.Checksums;
 import dev.lifeboat.spi.SourceFile;
+import dev.lifeboat.spi.UploadResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.HexFormat;
-import java.util.Locale;
 import java.util.zip.CRC32C;
 
 /** SHA-256 and CRC32C of a file's first {@code size} bytes, in one pass. */
@@ -29,27 +29,23 @@ public record Hashes(String sha256, String crc32c) {
         if (total != source.size()) {
             throw new IOException("the file shrank while it was read: " + total + " of " + source.size() + " bytes");
         }
-        long v = crc.getValue();
-        byte[] be = {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
-        return new Hashes(HexFormat.of().formatHex(sha.digest()), Base64.getEncoder().encodeToString(be));
+        return new Hashes(HexFormat.of().formatHex(sha.digest()), Checksums.crc(crc));
     }
 
     /**
-     * Whether a checksum an uploader reported contradicts these hashes. SHA-256 is compared in hex or
-     * base64, CRC32C in base64 (big-endian, as S3 and GCS report it) or hex; other algorithms cannot be
-     * compared and never contradict.
+     * Whether a checksum an uploader reported contradicts these hashes. {@link UploadResult} pins the
+     * encoding (base64 of the big-endian digest) and the names: SHA-256 and CRC32C are compared, other
+     * algorithms cannot be and never contradict.
      */
     public boolean contradicts(String algorithm, String value) {
         if (algorithm == null || value == null) {
             return false;
         }
-        switch (algorithm.toUpperCase(Locale.ROOT).replace("-", "")) {
-            case "SHA256":
-                return !(value.equalsIgnoreCase(sha256)
-                        || value.equals(Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256))));
-            case "CRC32C":
-                return !(value.equals(crc32c)
-                        || value.equalsIgnoreCase(HexFormat.of().formatHex(Base64.getDecoder().decode(crc32c))));
+        switch (algorithm) {
+            case UploadResult.SHA_256:
+                return !value.equals(Checksums.hexToBase64(sha256));
+            case UploadResult.CRC32C:
+                return !value.equals(crc32c);
             default:
                 return false;
         }

@@ -6,7 +6,9 @@ import dev.lifeboat.base.Budget;
 import dev.lifeboat.base.Log;
 import dev.lifeboat.base.RunInfo;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.spi.BoundedCall;
 import dev.lifeboat.spi.SourceFile;
+import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.Uploader;
 import jakarta.inject.Inject;
@@ -369,28 +371,24 @@ public final class Shipper {
      */
     private boolean shipManifest(Uploader uploader, Path local, long exitAt) throws InterruptedException {
         UploadControl control = UploadControl.withDeadline(exitAt);
-        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                uploader.upload(new SourceFile(local, Files.size(local)), run.runId() + "/manifest.json", control);
-                done.complete(null);
-            } catch (Throwable e) {
-                done.completeExceptionally(e);
-            }
-        }, "lifeboat-manifest");
-        thread.setDaemon(true);
-        thread.start();
         try {
-            done.get(Math.max(0, exitAt - System.nanoTime()), TimeUnit.NANOSECONDS);
+            BoundedCall.run(control, Shipper::daemon, call -> uploader.upload(new SourceFile(local, Files.size(local)),
+                    run.runId() + "/manifest.json", control));
             return true;
-        } catch (java.util.concurrent.TimeoutException e) {
-            control.cancel();
-            thread.interrupt();
+        } catch (UploadCancelledException e) {
             log.error("manifest.json not shipped: the deadline came first; a copy is in " + local);
-        } catch (java.util.concurrent.ExecutionException e) {
-            log.error("manifest.json not shipped: " + Log.describe(e.getCause()) + "; a copy is in " + local, e.getCause());
+        } catch (IOException | RuntimeException e) {
+            log.error("manifest.json not shipped: " + Log.describe(e) + "; a copy is in " + local, e);
+        } finally {
+            control.cancel();
         }
         return false;
+    }
+
+    private static void daemon(Runnable work) {
+        Thread thread = new Thread(work, "lifeboat-manifest");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /** The run's folder at the destination. */

@@ -3,6 +3,7 @@ package dev.lifeboat.ship;
 import dev.lifeboat.base.Budget;
 import dev.lifeboat.base.Log;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.spi.InvalidKeyException;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
@@ -163,6 +164,9 @@ public final class ShippingPipeline {
                 return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.DEADLINE, "cancelled at the deadline"));
             } catch (NoSuchFileException e) {
                 return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.VANISHED, "the file disappeared"));
+            } catch (InvalidKeyException e) {
+                // no attempt can succeed with this key
+                return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.UPLOAD_FAILED, e.getMessage()));
             } catch (IOException | RuntimeException e) {
                 lastError = Log.describe(e);
                 log.warn("upload of " + item.origin() + " failed (attempt " + attempt + " of " + (retries + 1) + "): " + lastError);

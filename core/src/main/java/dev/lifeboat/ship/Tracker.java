@@ -1,6 +1,7 @@
 package dev.lifeboat.ship;
 
 import dev.lifeboat.process.SpoolFile;
+import dev.lifeboat.spi.Checksums;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -101,7 +102,7 @@ public final class Tracker {
 
         /** CRC32C (base64, big-endian) of the bytes shipped so far. */
         public String crc32c() {
-            return Crc32c.base64(crc32c);
+            return Checksums.crc(crc32c);
         }
 
         /** Bytes of a capture dropped before they could be shipped (the output limit). */

@@ -544,6 +544,20 @@ class TestConfigLoader {
     }
 
     @Test
+    void outputLimitSizesAreSiOrIecAndABareUnitLetterIsRefused() throws Exception {
+        flags.put(ConfigKey.DESTINATION, DEST);
+        flags.put(ConfigKey.OUTPUT_LIMIT, "10MB");
+        assertEquals(10_000_000, load().outputLimit());
+        flags.put(ConfigKey.OUTPUT_LIMIT, "10MiB");
+        assertEquals(10_485_760, load().outputLimit());
+        flags.put(ConfigKey.OUTPUT_LIMIT, "10M");
+        error("--output-limit", "'10M' is ambiguous: write 10MiB (2^20 bytes each) or 10MB (10^6 bytes each)");
+        flags.remove(ConfigKey.OUTPUT_LIMIT);
+        env.put("LIFEBOAT_OUTPUT_LIMIT", "64k");
+        error("LIFEBOAT_OUTPUT_LIMIT", "'64k' is ambiguous");
+    }
+
+    @Test
     void badBooleans() throws Exception {
         flags.put(ConfigKey.DESTINATION, DEST);
         flags.put(ConfigKey.PROCESS_GROUP, "maybe");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lifeboat.base.Log;
+import dev.lifeboat.spi.Checksums;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.UploadResult;
@@ -132,7 +133,7 @@ class TestShippingPipeline {
             assertEquals(1, s.attempts());
             assertNotNull(s.checksum());
             assertEquals("SHA-256", s.checksum().algorithm());
-            assertEquals(s.sha256(), s.checksum().value());
+            assertEquals(Checksums.hexToBase64(s.sha256()), s.checksum().value(), "the file uploader's SHA-256, in base64");
             assertArrayEquals(original, Files.readAllBytes(archive.resolve(PREFIX).resolve(item.key())));
         }
         assertNull(report.shipped().get(0).droppedBytes());
@@ -281,14 +282,14 @@ class TestShippingPipeline {
     @Test
     void aContradictingSha256FailsTheAttempt() throws Exception {
         TestUploader uploader = new TestUploader((source, key, control, call) ->
-                new UploadResult("test://" + key, source.size(), "SHA-256", call == 1 ? "00".repeat(32)
-                        : "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", true));
+                new UploadResult("test://" + key, source.size(), "SHA-256", call == 1 ? Checksums.hexToBase64("00".repeat(32))
+                        : Checksums.hexToBase64("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), true));
         ShippingPipeline.Report report = pipeline(1, 1)
                 .ship(uploader, PREFIX, List.of(item("a.log", "abc".getBytes())), Map.of(), in(60));
         Manifest.Shipped s = report.shipped().get(0);
         assertEquals(2, s.attempts(), "the first, contradicting, attempt failed");
-        assertEquals(new Manifest.Checksum("SHA-256", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-                true), s.checksum());
+        assertEquals(new Manifest.Checksum("SHA-256",
+                Checksums.hexToBase64("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), true), s.checksum());
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.lifeboat.uploader.file;
 
+import dev.lifeboat.spi.Checksums;
+import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
@@ -18,7 +20,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 
@@ -64,6 +65,7 @@ final class FileUploader implements Uploader {
 
     @Override
     public UploadResult upload(SourceFile source, String key, UploadControl control) throws IOException {
+        Keys.check(key);
         ensureOpen();
         control.checkCancelled();
         Path target = resolve(key);
@@ -99,8 +101,8 @@ final class FileUploader implements Uploader {
                 syncDirectory(target.getParent());
             }
             done = true;
-            return new UploadResult(target.toUri().toString(), written, "SHA-256",
-                    HexFormat.of().formatHex(sha256.digest()), true);
+            return new UploadResult(target.toUri().toString(), written, UploadResult.SHA_256,
+                    Checksums.base64(sha256.digest()), true);
         } finally {
             if (!done) {
                 Files.deleteIfExists(temp);
@@ -121,10 +123,10 @@ final class FileUploader implements Uploader {
         if (sourceKeys.isEmpty()) {
             throw new IllegalArgumentException("nothing to concatenate into " + targetKey);
         }
-        Path target = resolve(targetKey);
+        Path target = resolve(Keys.check(targetKey));
         List<Path> sources = new java.util.ArrayList<>();
         for (String key : sourceKeys) {
-            Path source = resolve(key);
+            Path source = resolve(Keys.check(key));
             if (!Files.isRegularFile(source)) {
                 throw new NoSuchFileException(source.toString());
             }
@@ -160,8 +162,8 @@ final class FileUploader implements Uploader {
                 syncDirectory(target.getParent());
             }
             done = true;
-            return new UploadResult(target.toUri().toString(), written, "SHA-256",
-                    HexFormat.of().formatHex(sha256.digest()), true);
+            return new UploadResult(target.toUri().toString(), written, UploadResult.SHA_256,
+                    Checksums.base64(sha256.digest()), true);
         } finally {
             if (!done) {
                 Files.deleteIfExists(temp);
@@ -172,7 +174,7 @@ final class FileUploader implements Uploader {
     @Override
     public void delete(String key, UploadControl control) throws IOException {
         ensureOpen();
-        Path target = resolve(key);
+        Path target = resolve(Keys.check(key));
         Files.deleteIfExists(target);
         // pieces live in folders of their own: remove the folders they leave empty, up to the root
         for (Path dir = target.getParent(); dir != null && dir.startsWith(root) && !dir.equals(root);
@@ -193,19 +195,11 @@ final class FileUploader implements Uploader {
     @Override
     public InputStream open(String key, UploadControl control) throws IOException {
         ensureOpen();
-        return Files.newInputStream(resolve(key));
+        return Files.newInputStream(resolve(Keys.check(key)));
     }
 
-    /** Resolves {@code key} under the root, refusing anything that would land outside it. */
+    /** Resolves {@code key}, already checked by {@link Keys#check}, under the root. */
     Path resolve(String key) throws IOException {
-        if (key == null || key.isEmpty() || key.startsWith("/") || key.contains("\0") || key.endsWith("/")) {
-            throw new IOException("invalid key '" + key + "'");
-        }
-        for (String segment : key.split("/", -1)) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new IOException("invalid key '" + key + "': empty, '.' or '..' segment");
-            }
-        }
         Path target = root.resolve(key).normalize();
         if (!target.startsWith(root) || target.equals(root)) {
             throw new IOException("key '" + key + "' leads outside " + root);

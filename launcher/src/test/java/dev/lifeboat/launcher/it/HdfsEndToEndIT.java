@@ -98,7 +98,7 @@ class HdfsEndToEndIT {
         Path empty = Files.createFile(logs.resolve("empty.log"));
         // larger than the 1 MiB block size below: the composite CRC spans blocks
         Path large = randomFile(logs.resolve("large.log"), 3L * 1024 * 1024 + 123);
-        LifeboatProcess lb = LifeboatProcess.start(dir, args(destination, "--set", "hdfs.block-size=1m",
+        LifeboatProcess lb = LifeboatProcess.start(dir, args(destination, "--set", "hdfs.block-size=1MiB",
                 "--logs", logs + "/*.log", "--", "sh", "-c", LifeboatIT.WRITER, log.toString()));
         LifeboatProcess.awaitContent(log, "log line 20", 60);
         LifeboatProcess.awaitContent(lb.stderr, "is ready (hdfs uploader", 60);

@@ -1,6 +1,7 @@
 package dev.lifeboat.uploader.gcs;
 
 import dev.lifeboat.spi.InvalidOptionException;
+import dev.lifeboat.spi.Sizes;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Collections;
@@ -89,13 +90,14 @@ final class GcsConfig {
                     "expected projects/P/locations/L/keyRings/R/cryptoKeys/K, got '" + kms + "'");
         }
         this.kmsKeyName = kms;
-        long chunk = size(options, CHUNK_SIZE, DEFAULT_CHUNK_SIZE);
+        long chunk = Sizes.parseOption(CHUNK_SIZE, nonBlank(options, CHUNK_SIZE), DEFAULT_CHUNK_SIZE);
         if (chunk < QUANTUM || chunk % QUANTUM != 0 || chunk > MAX_CHUNK_SIZE) {
             throw new InvalidOptionException(CHUNK_SIZE, "must be a multiple of 256KiB between 256KiB and 1GiB, got "
                     + options.get(CHUNK_SIZE));
         }
         this.chunkSize = (int) chunk;
-        long threshold = size(options, RESUMABLE_THRESHOLD, DEFAULT_RESUMABLE_THRESHOLD);
+        long threshold = Sizes.parseOption(RESUMABLE_THRESHOLD, nonBlank(options, RESUMABLE_THRESHOLD),
+                DEFAULT_RESUMABLE_THRESHOLD);
         if (threshold > MAX_RESUMABLE_THRESHOLD) {
             throw new InvalidOptionException(RESUMABLE_THRESHOLD, "must be at most 64MiB (small files are held in memory), got "
                     + options.get(RESUMABLE_THRESHOLD));
@@ -191,34 +193,6 @@ final class GcsConfig {
             return s;
         } catch (URISyntaxException e) {
             throw new InvalidOptionException(ENDPOINT, "not a URL: '" + value + "'");
-        }
-    }
-
-    /** A byte size: a number with an optional binary suffix (k, m, g, KiB, MiB, GiB, KB, MB, GB). */
-    static long size(Map<String, String> options, String key, long defaultValue) throws InvalidOptionException {
-        String raw = nonBlank(options, key);
-        if (raw == null) {
-            return defaultValue;
-        }
-        String s = raw.toLowerCase(Locale.ROOT).replace(" ", "");
-        long unit = 1;
-        String[][] suffixes = {{"kib", "1024"}, {"mib", "1048576"}, {"gib", "1073741824"}, {"kb", "1024"},
-            {"mb", "1048576"}, {"gb", "1073741824"}, {"k", "1024"}, {"m", "1048576"}, {"g", "1073741824"}, {"b", "1"}};
-        for (String[] suffix : suffixes) {
-            if (s.endsWith(suffix[0])) {
-                unit = Long.parseLong(suffix[1]);
-                s = s.substring(0, s.length() - suffix[0].length());
-                break;
-            }
-        }
-        try {
-            long n = Long.parseLong(s);
-            if (n < 0) {
-                throw new InvalidOptionException(key, "must not be negative, got '" + raw + "'");
-            }
-            return Math.multiplyExact(n, unit);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new InvalidOptionException(key, "expected a size such as 8MiB or 262144, got '" + raw + "'");
         }
     }
 }

@@ -18,6 +18,9 @@ import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
 import com.google.cloud.storage.StorageOptions;
 import com.google.cloud.storage.StorageRetryStrategy;
+import dev.lifeboat.spi.BoundedCall;
+import dev.lifeboat.spi.Checksums;
+import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
@@ -36,21 +39,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 
@@ -200,10 +197,7 @@ final class GcsUploader implements Uploader {
     @Override
     public UploadResult upload(SourceFile source, String key, UploadControl control)
             throws IOException, InterruptedException {
-        if (key == null || key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.indexOf('\0') >= 0) {
-            throw new IOException("invalid key '" + key + "'");
-        }
-        String name = config.objectName(key);
+        String name = config.objectName(Keys.check(key));
         return run(control, "upload of " + key, () -> {
             Storage storage = client(control);
             if (source.size() <= config.resumableThreshold) {
@@ -223,9 +217,7 @@ final class GcsUploader implements Uploader {
             throw new IOException(source.path() + " shrank while it was read: " + bytes.length + " of " + source.size()
                     + " bytes");
         }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes);
-        String local = crc32c(crc);
+        String local = Checksums.crc32c(bytes);
         List<Storage.BlobTargetOption> options = new ArrayList<>();
         options.add(Storage.BlobTargetOption.disableGzipContent());
         if (config.kmsKeyName != null) {
@@ -295,7 +287,7 @@ final class GcsUploader implements Uploader {
         String location = "gs://" + config.bucket + "/" + name;
         if (stored == null || stored.getCrc32c() == null) {
             // the server checked the CRC32C we sent; it only did not echo it
-            return new UploadResult(location, size, "CRC32C", localCrc, true);
+            return new UploadResult(location, size, UploadResult.CRC32C, localCrc, true);
         }
         if (!stored.getCrc32c().equals(localCrc)) {
             throw new IOException("CRC32C of " + location + " is " + stored.getCrc32c() + ", the local file's is " + localCrc);
@@ -303,7 +295,7 @@ final class GcsUploader implements Uploader {
         if (stored.getSize() != null && stored.getSize() != size) {
             throw new IOException(location + " has " + stored.getSize() + " bytes, expected " + size);
         }
-        return new UploadResult(location, size, "CRC32C", stored.getCrc32c(), true);
+        return new UploadResult(location, size, UploadResult.CRC32C, stored.getCrc32c(), true);
     }
 
     // ---- deadline and cancellation -------------------------------------------------------------
@@ -314,9 +306,9 @@ final class GcsUploader implements Uploader {
     }
 
     /**
-     * Runs {@code call} on a worker thread and waits for it until the control is cancelled or its
-     * deadline passes; then closes the call's connections, interrupts the worker and throws
-     * {@link UploadCancelledException} without waiting for the worker to notice.
+     * Runs {@code call} on a worker thread with {@link BoundedCall}, in one of {@code concurrency} slots;
+     * when the control is cancelled or its deadline passes, closes the call's connections, interrupts the
+     * worker and throws {@link UploadCancelledException} without waiting for the worker to notice.
      */
     private <T> T run(UploadControl control, String what, Call<T> call) throws IOException, InterruptedException {
         ensureOpen();
@@ -329,60 +321,29 @@ final class GcsUploader implements Uploader {
                     + " upload slots (gcs.concurrency)");
         }
         AbortableConnections.Scope scope = new AbortableConnections.Scope();
-        CompletableFuture<T> outcome = new CompletableFuture<>();
-        boolean submitted = false;
+        active.add(scope);
         try {
-            active.add(scope);
-            control.onCancel(() -> {
-                scope.abort("upload cancelled");
-                outcome.completeExceptionally(new UploadCancelledException(what + " cancelled"));
-            });
-            workers.execute(() -> {
+            return BoundedCall.run(control, workers, () -> scope.abort("upload cancelled"), bounded -> {
                 scope.bindWorker(Thread.currentThread());
                 connections.enter(scope);
                 try {
-                    outcome.complete(call.call());
-                } catch (Throwable t) {
-                    outcome.completeExceptionally(t);
+                    return call.call();
                 } finally {
                     connections.exit();
                     scope.unbindWorker();
-                    active.remove(scope);
-                    slots.release();
                 }
             });
-            submitted = true;
-        } catch (RejectedExecutionException e) {
-            throw new IOException("uploader is closed");
-        } finally {
-            if (!submitted) {
-                active.remove(scope);
-                slots.release();
-            }
-        }
-        try {
-            return outcome.get(Math.max(1, control.remaining().toNanos()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            scope.abort("deadline reached");
-            if (outcome.isDone() && !outcome.isCompletedExceptionally()) {
-                return outcome.join();
-            }
-            throw new UploadCancelledException("deadline reached during the " + what);
-        } catch (InterruptedException e) {
-            scope.abort("interrupted");
-            throw e;
-        } catch (CancellationException e) {
-            throw new UploadCancelledException(what + " cancelled");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof UploadCancelledException u) {
-                throw u;
-            }
+        } catch (UploadCancelledException e) {
+            throw new UploadCancelledException(e.getMessage() + " during the " + what, e);
+        } catch (IOException | RuntimeException e) {
             if (scope.isAborted() || control.isCancelled()) {
                 throw new UploadCancelledException(what + ": " + (control.isExpired() ? "deadline reached" : "cancelled"),
-                        cause);
+                        e);
             }
-            throw failure(cause, what);
+            throw failure(e, what);
+        } finally {
+            active.remove(scope);
+            slots.release();
         }
     }
 
@@ -480,13 +441,7 @@ final class GcsUploader implements Uploader {
         if (total != source.size()) {
             throw new IOException(source.path() + " shrank while it was read: " + total + " of " + source.size() + " bytes");
         }
-        return crc32c(crc);
-    }
-
-    /** Base64 of the big-endian CRC32C, as GCS reports it. */
-    static String crc32c(CRC32C crc) {
-        long v = crc.getValue();
-        return Base64.getEncoder().encodeToString(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v});
+        return Checksums.crc(crc);
     }
 
     static String contentType(String name) {

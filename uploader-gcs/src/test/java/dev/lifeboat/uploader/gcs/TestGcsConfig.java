@@ -50,7 +50,7 @@ class TestGcsConfig {
         o.put("metadata.env", "prod");
         o.put("kms-key-name", "projects/p/locations/eu/keyRings/r/cryptoKeys/k");
         o.put("chunk-size", "512KiB");
-        o.put("resumable-threshold", "1m");
+        o.put("resumable-threshold", "1MiB");
         o.put("concurrency", "3");
         o.put("credentials-file", "/etc/gcs/key.json");
         GcsConfig c = parse(o);
@@ -112,12 +112,27 @@ class TestGcsConfig {
         assertEquals(Set.of("project", "endpoint", "storage-class", "metadata.", "kms-key-name", "chunk-size",
                 "resumable-threshold", "concurrency", "credentials-file"), new GcsUploaderFactory().optionKeys());
         assertEquals("gs", new GcsUploaderFactory().scheme());
-        assertEquals(262144, GcsConfig.size(Map.of("k", "256k"), "k", 0));
-        assertEquals(262144, GcsConfig.size(Map.of("k", "256 KiB"), "k", 0));
-        assertEquals(16L << 20, GcsConfig.size(Map.of("k", "16MB"), "k", 0));
-        assertEquals(1L << 30, GcsConfig.size(Map.of("k", "1g"), "k", 0));
-        assertEquals(12345, GcsConfig.size(Map.of("k", "12345"), "k", 0));
-        assertEquals(7, GcsConfig.size(Map.of(), "k", 7));
+        assertEquals(262144, parse(Map.of("chunk-size", "256 KiB")).chunkSize);
+        assertEquals(262144, parse(Map.of("chunk-size", "262144")).chunkSize);
+        assertEquals(1 << 30, parse(Map.of("chunk-size", "1GiB")).chunkSize);
+        assertEquals(12345, parse(Map.of("resumable-threshold", "12345")).resumableThreshold);
+        assertEquals(16_000_000, parse(Map.of("resumable-threshold", "16MB")).resumableThreshold);
+    }
+
+    @Test
+    void sizesAreSiOrIecAndABareUnitLetterIsRefused() throws Exception {
+        assertEquals(10_000_000, parse(Map.of("resumable-threshold", "10MB")).resumableThreshold);
+        assertEquals(10_485_760, parse(Map.of("resumable-threshold", "10MiB")).resumableThreshold);
+        assertEquals(10_485_760, parse(Map.of("chunk-size", "10MiB")).chunkSize);
+        InvalidOptionException notAMultiple = assertThrows(InvalidOptionException.class,
+                () -> parse(Map.of("chunk-size", "10MB")));
+        assertEquals("chunk-size", notAMultiple.key());
+        assertTrue(notAMultiple.getMessage().contains("multiple of 256KiB"), notAMultiple.getMessage());
+        for (String key : new String[] {"chunk-size", "resumable-threshold"}) {
+            InvalidOptionException e = assertThrows(InvalidOptionException.class, () -> parse(Map.of(key, "10M")), key);
+            assertEquals(key, e.key());
+            assertEquals("'10M' is ambiguous: write 10MiB (2^20 bytes each) or 10MB (10^6 bytes each)", e.getMessage());
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.lifeboat.uploader.hdfs;
 
 import dev.lifeboat.spi.InvalidOptionException;
+import dev.lifeboat.spi.Sizes;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -41,7 +42,6 @@ final class HdfsOptions {
     static final long BLOCK_SIZE_MULTIPLE = 512;
 
     private static final Pattern OCTAL_MODE = Pattern.compile("[0-7]{3,4}");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b)?", Pattern.CASE_INSENSITIVE);
 
     final Optional<Path> configDir;
     final Map<String, String> conf;
@@ -214,33 +214,24 @@ final class HdfsOptions {
                 + MAX_REPLICATION + ", got '" + value + "'");
     }
 
-    /** A size in bytes with an optional binary suffix: 134217728, 128m, 128MiB, 1g. */
+    /** A block size in {@link Sizes}' syntax, e.g. 134217728, 128MiB or 64MB; a multiple of 512 bytes. */
     static long blockSize(String value) throws InvalidOptionException {
-        var m = SIZE.matcher(value.trim());
-        if (m.matches()) {
-            try {
-                long n = Long.parseLong(m.group(1));
-                int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-                    case "k" -> 10;
-                    case "m" -> 20;
-                    case "g" -> 30;
-                    case "t" -> 40;
-                    default -> 0;
-                };
-                if (n > 0 && n <= (Long.MAX_VALUE >> shift)) {
-                    long bytes = n << shift;
-                    if (bytes % BLOCK_SIZE_MULTIPLE == 0) {
-                        return bytes;
-                    }
-                    throw new InvalidOptionException(BLOCK_SIZE, "must be a multiple of "
-                            + BLOCK_SIZE_MULTIPLE + " bytes (the checksum chunk), got " + bytes);
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
+        long bytes;
+        try {
+            bytes = Sizes.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidOptionException(BLOCK_SIZE, "expected a positive size such as 134217728 or 128MiB: "
+                    + e.getMessage());
         }
-        throw new InvalidOptionException(BLOCK_SIZE, "expected a positive size such as 134217728, "
-                + "128m or 1g, got '" + value + "'");
+        if (bytes <= 0) {
+            throw new InvalidOptionException(BLOCK_SIZE, "expected a positive size such as 134217728 or 128MiB, got '"
+                    + value + "'");
+        }
+        if (bytes % BLOCK_SIZE_MULTIPLE != 0) {
+            throw new InvalidOptionException(BLOCK_SIZE, "must be a multiple of " + BLOCK_SIZE_MULTIPLE
+                    + " bytes (the checksum chunk), got " + bytes);
+        }
+        return bytes;
     }
 
     private static Optional<Short> mode(Map<String, String> options, String key) throws InvalidOptionException {

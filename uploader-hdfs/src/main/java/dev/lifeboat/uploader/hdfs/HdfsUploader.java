@@ -1,6 +1,10 @@
 package dev.lifeboat.uploader.hdfs;
 
+import dev.lifeboat.spi.BoundedCall;
+import dev.lifeboat.spi.Checksums;
+import dev.lifeboat.spi.InvalidKeyException;
 import dev.lifeboat.spi.InvalidOptionException;
+import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
@@ -47,7 +51,8 @@ import org.apache.hadoop.security.UserGroupInformation;
  * <p>Each file is written to {@code .<name>.lifeboat-<uuid>.tmp} next to its final name, its HDFS
  * checksum in COMPOSITE_CRC mode (a CRC32C of the whole file, independent of block and chunk sizes) is
  * compared with the CRC32C of the bytes sent, and it is then renamed over the final name (an atomic
- * overwriting rename on HDFS). A failed or cancelled upload deletes its temporary file.
+ * overwriting rename on HDFS). A failed or cancelled upload deletes its temporary file. The result
+ * carries that CRC32C in {@link UploadResult}'s encoding, the base64 of its 4 big-endian bytes.
  *
  * <p>The blocking Hadoop calls of each upload run on a worker thread; the caller waits no longer than the
  * deadline, and cancellation interrupts the worker, which aborts the stream and deletes the temporary file.
@@ -70,7 +75,6 @@ final class HdfsUploader implements Uploader {
     private final int bufferSize;
     private final HdfsErrors errors;
     private final ExecutorService workers;
-    private final BoundedCall.Runner asUser;
     private final Set<Path> knownDirectories = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -94,12 +98,11 @@ final class HdfsUploader implements Uploader {
             return t;
         };
         this.workers = Executors.newCachedThreadPool(threads);
-        this.asUser = new BoundedCall.Runner() {
-            @Override
-            public <T> T run(BoundedCall.Body<T> body, BoundedCall<T> call) throws IOException, InterruptedException {
-                return ugi.doAs((PrivilegedExceptionAction<T>) () -> body.run(call));
-            }
-        };
+    }
+
+    /** Runs {@code body} on a worker thread as the Hadoop user, within {@code control}'s deadline. */
+    private <T> T asUser(UploadControl control, BoundedCall.Body<T> body) throws IOException, InterruptedException {
+        return BoundedCall.run(control, workers, call -> ugi.doAs((PrivilegedExceptionAction<T>) () -> body.run(call)));
     }
 
     /** Builds the configuration, logs in and creates the file system; no namenode call is made. */
@@ -272,7 +275,7 @@ final class HdfsUploader implements Uploader {
     @Override
     public void check(UploadControl control) throws IOException, InterruptedException {
         ensureOpen();
-        BoundedCall.call(workers, asUser, control, call -> {
+        asUser(control, call -> {
             try {
                 probe();
             } catch (IOException e) {
@@ -333,10 +336,10 @@ final class HdfsUploader implements Uploader {
     @Override
     public UploadResult upload(SourceFile source, String key, UploadControl control)
             throws IOException, InterruptedException {
+        Path target = resolve(key);
         ensureOpen();
         control.checkCancelled();
-        Path target = resolve(key);
-        return BoundedCall.call(workers, asUser, control, call -> write(source, target, control, call));
+        return asUser(control, call -> write(source, target, control, call));
     }
 
     private UploadResult write(SourceFile source, Path target, UploadControl control, BoundedCall<?> call)
@@ -378,9 +381,9 @@ final class HdfsUploader implements Uploader {
             }
             rename(temp, target);
             done = true;
-            return new UploadResult(target.toString(), written, "CRC32C", hex(crc.getValue()), verified);
+            return new UploadResult(target.toString(), written, UploadResult.CRC32C, Checksums.crc(crc), verified);
         } catch (IOException e) {
-            if (call.cancelled()) {
+            if (call.isGivenUp()) {
                 throw new UploadCancelledException("upload cancelled", e);
             }
             throw errors.translate(e, "writing " + target);
@@ -421,11 +424,12 @@ final class HdfsUploader implements Uploader {
                     + " from HDFS, got "
                     + checksum.getAlgorithmName());
         }
-        byte[] b = checksum.getBytes();
-        long stored = ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
-        if (stored != expectedCrc32c) {
-            throw new IOException("checksum mismatch for " + fs.makeQualified(file) + ": HDFS stored CRC32C " + hex(stored)
-                    + ", the bytes sent have " + hex(expectedCrc32c));
+        // the composite CRC's bytes are the big-endian CRC32C of the whole file
+        String stored = Checksums.base64(checksum.getBytes());
+        String sent = Checksums.crc(expectedCrc32c);
+        if (!stored.equals(sent)) {
+            throw new IOException("checksum mismatch for " + fs.makeQualified(file) + ": HDFS stored CRC32C " + stored
+                    + ", the bytes sent have " + sent);
         }
         return true;
     }
@@ -485,18 +489,13 @@ final class HdfsUploader implements Uploader {
         throw new IOException("cannot rename " + temp + " to " + target);
     }
 
-    /** Resolves {@code key} under the destination, refusing anything that would land outside it. */
-    Path resolve(String key) throws IOException {
-        if (key == null || key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.contains("\0")) {
-            throw new IOException("invalid key '" + key + "'");
-        }
-        for (String segment : key.split("/", -1)) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new IOException("invalid key '" + key + "': empty, '.' or '..' segment");
-            }
-            if (segment.contains(":")) {
-                throw new IOException("invalid key '" + key + "': HDFS file names cannot contain ':'");
-            }
+    /**
+     * Resolves {@code key} under the destination after {@link Keys#check}, with HDFS's own rule on top:
+     * its file names cannot contain ':'.
+     */
+    Path resolve(String key) throws InvalidKeyException {
+        if (Keys.check(key).indexOf(':') >= 0) {
+            throw new InvalidKeyException(key, "HDFS file names cannot contain ':'");
         }
         return new Path(root, key);
     }
@@ -507,10 +506,6 @@ final class HdfsUploader implements Uploader {
             name = name.substring(0, MAX_TEMP_NAME_PREFIX);
         }
         return new Path(target.getParent(), "." + name + ".lifeboat-" + UUID.randomUUID() + ".tmp");
-    }
-
-    static String hex(long crc32c) {
-        return String.format(Locale.ROOT, "%08x", crc32c & 0xffffffffL);
     }
 
     Path root() {

@@ -74,7 +74,7 @@ class TestHdfsOptions {
         options.put("kerberos-principal", "lifeboat/_HOST@EXAMPLE.COM");
         options.put("kerberos-keytab", keytab.toString());
         options.put("replication", "3");
-        options.put("block-size", "256m");
+        options.put("block-size", "256MiB");
         options.put("permission", "0640");
         HdfsOptions o = parse(options);
         assertEquals(Optional.of(dir), o.configDir);
@@ -92,18 +92,29 @@ class TestHdfsOptions {
     void blockSizes() throws Exception {
         Map<String, Long> good = new LinkedHashMap<>();
         good.put("134217728", 134217728L);
-        good.put("128m", 128L << 20);
-        good.put("128M", 128L << 20);
         good.put("128MiB", 128L << 20);
-        good.put("1g", 1L << 30);
-        good.put("512k", 512L << 10);
+        good.put("128 mib", 128L << 20);
+        good.put("1GiB", 1L << 30);
+        good.put("512KiB", 512L << 10);
         good.put("1024", 1024L);
+        good.put("10MiB", 10_485_760L);
+        good.put("64MB", 64_000_000L);
         for (var e : good.entrySet()) {
             assertEquals(Optional.of(e.getValue()), parse(Map.of("block-size", e.getKey())).blockSize, e.getKey());
         }
-        for (String bad : new String[] {"abc", "0", "-1", "1.5m", "1000", "99999999999999999999"}) {
+        for (String bad : new String[] {"abc", "0", "-1", "1.5MiB", "1000", "99999999999999999999"}) {
             assertInvalid("block-size", Map.of("block-size", bad), bad.equals("1000") ? "multiple of 512" : "expected a positive size");
         }
+        assertInvalid("block-size", Map.of("block-size", "10MB"), "multiple of 512 bytes (the checksum chunk), got 10000000");
+    }
+
+    @Test
+    void blockSizeUnitsAreSiOrIecAndABareUnitLetterIsRefused() {
+        for (String ambiguous : new String[] {"10M", "128m", "1g", "512k"}) {
+            assertInvalid("block-size", Map.of("block-size", ambiguous), "'" + ambiguous + "' is ambiguous: write ");
+        }
+        assertInvalid("block-size", Map.of("block-size", "10M"),
+                "'10M' is ambiguous: write 10MiB (2^20 bytes each) or 10MB (10^6 bytes each)");
     }
 
     @Test

@@ -102,19 +102,17 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
         return factory.create(destination, options, context);
     }
 
-    private static String crc32cHex(byte[] bytes) {
-        CRC32C crc = new CRC32C();
-        crc.update(bytes);
-        return String.format("%08x", crc.getValue());
-    }
-
     @Test
-    void reportsTheVerifiedCrc32cInHex() throws Exception {
+    void reportsTheVerifiedCrc32cInBase64() throws Exception {
         byte[] content = "checksummed line\n".repeat(1000).getBytes(StandardCharsets.UTF_8);
         var file = localFile("crc.log", content);
         UploadResult result = uploader().upload(source(file), key("crc.log"), generous());
         assertEquals("CRC32C", result.checksumAlgorithm());
-        assertEquals(crc32cHex(content), result.checksum());
+        CRC32C crc = new CRC32C();
+        crc.update(content);
+        long v = crc.getValue();
+        byte[] bigEndian = {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+        assertEquals(java.util.Base64.getEncoder().encodeToString(bigEndian), result.checksum());
         assertTrue(result.verified(), "HDFS compared its COMPOSITE_CRC with the bytes sent");
         assertEquals(cluster.getURI() + "/contract/" + key("crc.log"), result.location());
     }
@@ -199,7 +197,7 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
     void permissionReplicationAndBlockSizeOptions() throws Exception {
         var file = randomFile("opts.bin", 3 * 1024 * 1024 + 17, 3);
         try (Uploader u = uploader(destination(), Map.of("permission", "640", "replication", "1",
-                "block-size", "1m"))) {
+                "block-size", "1MiB"))) {
             u.upload(source(file), key("opts/deeper/opts.bin"), generous());
         }
         FileStatus st = hdfs.getFileStatus(new Path("/contract/" + key("opts/deeper/opts.bin")));

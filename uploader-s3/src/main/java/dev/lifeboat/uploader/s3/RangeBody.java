@@ -1,5 +1,6 @@
 package dev.lifeboat.uploader.s3;
 
+import dev.lifeboat.spi.BoundedCall;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadControl;
 import java.io.IOException;
@@ -12,8 +13,9 @@ import software.amazon.awssdk.http.ContentStreamProvider;
  * The bytes {@code [offset, offset + length)} of a source file as a request body. Every stream the SDK opens
  * (one per attempt) reads the file afresh, computes the local checksum as it goes and stops with an
  * {@link IOException} once the upload is cancelled or stopped, so that a cancelled request never delivers a
- * complete body. {@link #complete()} turns true once one stream was read to its end: from then on the request
- * may already be committed by the server and is waited for rather than abandoned.
+ * complete body. Sent through {@link #committing}, a body commits its call when a stream reaches its end: from
+ * then on the request may already be committed by the server and is waited for rather than abandoned, and
+ * a call given up before that point gets no last bytes.
  */
 final class RangeBody implements ContentStreamProvider {
     private final SourceFile source;
@@ -23,6 +25,7 @@ final class RangeBody implements ContentStreamProvider {
     private final BooleanSupplier stopped;
     private final S3Config.Checksum algorithm;
     private volatile byte[] checksum;
+    private volatile BoundedCall<?> call;
 
     RangeBody(SourceFile source, long offset, long length, UploadControl control, BooleanSupplier stopped,
               S3Config.Checksum algorithm) {
@@ -43,8 +46,10 @@ final class RangeBody implements ContentStreamProvider {
         return checksum;
     }
 
-    boolean complete() {
-        return checksum != null;
+    /** This body, committing {@code call} once a stream is read to its end. */
+    RangeBody committing(BoundedCall<?> call) {
+        this.call = call;
+        return this;
     }
 
     @Override
@@ -63,7 +68,7 @@ final class RangeBody implements ContentStreamProvider {
 
     private final class Reading extends InputStream {
         private final InputStream in;
-        private final Checksums.Running running = Checksums.start(algorithm);
+        private final PartChecksums.Running running = PartChecksums.start(algorithm);
         private long left = length;
         private boolean finished;
 
@@ -104,7 +109,11 @@ final class RangeBody implements ContentStreamProvider {
             return n;
         }
 
-        private void finish() {
+        private void finish() throws IOException {
+            BoundedCall<?> committing = call;
+            if (committing != null && !committing.commit(S3Uploader.COMMIT_GRACE)) {
+                throw new IOException("upload stopped");
+            }
             if (!finished) {
                 finished = true;
                 checksum = running.value();

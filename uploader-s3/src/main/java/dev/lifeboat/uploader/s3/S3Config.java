@@ -1,6 +1,8 @@
 package dev.lifeboat.uploader.s3;
 
 import dev.lifeboat.spi.InvalidOptionException;
+import dev.lifeboat.spi.Sizes;
+import dev.lifeboat.spi.UploadResult;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -58,9 +60,9 @@ final class S3Config {
 
     /** The checksum sent with every request; S3 rejects bytes that do not match it. */
     enum Checksum {
-        CRC32C("CRC32C", true), CRC32("CRC32", true), SHA256("SHA-256", false);
+        CRC32C(UploadResult.CRC32C, true), CRC32(UploadResult.CRC32, true), SHA256(UploadResult.SHA_256, false);
 
-        /** The name reported in {@link dev.lifeboat.spi.UploadResult#checksumAlgorithm()}. */
+        /** The name reported in {@link UploadResult#checksumAlgorithm()}. */
         final String reportedName;
         /** Whether S3 can checksum a multipart object as a whole (checksum type FULL_OBJECT). */
         final boolean fullObject;
@@ -75,7 +77,6 @@ final class S3Config {
             "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE",
             "FSX_OPENZFS", "FSX_ONTAP");
 
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(?:([kmgt])(?:i?b)?|b)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern BUCKET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{1,254}");
     private static final Pattern REGION_NAME = Pattern.compile("[a-z0-9-]{2,64}");
     /** HTTP token characters, the ones a metadata name may use in {@code x-amz-meta-<name>}. */
@@ -316,68 +317,19 @@ final class S3Config {
         return Collections.unmodifiableMap(metadata);
     }
 
-    /**
-     * Parses a size: a number of bytes, or a number with K, M, G or T, optionally followed by {@code B} or
-     * {@code iB}. Units are binary as in the AWS CLI: {@code 16MB}, {@code 16M} and {@code 16MiB} are all
-     * 16 × 1024 × 1024 bytes.
-     */
-    static long parseSize(String key, String value) throws InvalidOptionException {
-        Matcher m = SIZE.matcher(value.trim());
-        if (!m.matches()) {
-            throw new InvalidOptionException(key, "not a size: '" + value + "' (e.g. 8MiB, 16MB, 1048576)");
-        }
-        int shift;
-        switch (m.group(2) == null ? "" : m.group(2).toLowerCase(Locale.ROOT)) {
-            case "":
-                shift = 0;
-                break;
-            case "k":
-                shift = 10;
-                break;
-            case "m":
-                shift = 20;
-                break;
-            case "g":
-                shift = 30;
-                break;
-            default:
-                shift = 40;
-                break;
-        }
-        try {
-            long n = Long.parseLong(m.group(1));
-            if (n > (Long.MAX_VALUE >> shift)) {
-                throw new NumberFormatException();
-            }
-            return n << shift;
-        } catch (NumberFormatException e) {
-            throw new InvalidOptionException(key, "size too large: '" + value + "'");
-        }
-    }
-
     private static long size(String key, String value, long dflt, long min, long max) throws InvalidOptionException {
         String v = blankToNull(value);
         if (v == null) {
             return dflt;
         }
-        long n = parseSize(key, v);
+        long n = Sizes.parseOption(key, v, dflt);
         if (n < min) {
-            throw new InvalidOptionException(key, "at least " + describeSize(min) + ", got '" + v + "'");
+            throw new InvalidOptionException(key, "at least " + Sizes.format(min) + ", got '" + v + "'");
         }
         if (n > max) {
-            throw new InvalidOptionException(key, "at most " + describeSize(max) + ", got '" + v + "'");
+            throw new InvalidOptionException(key, "at most " + Sizes.format(max) + ", got '" + v + "'");
         }
         return n;
-    }
-
-    static String describeSize(long bytes) {
-        if (bytes % (1024 * MIB) == 0) {
-            return bytes / (1024 * MIB) + " GiB";
-        }
-        if (bytes % MIB == 0) {
-            return bytes / MIB + " MiB";
-        }
-        return bytes + " bytes";
     }
 
     private static int integer(String key, String value, int dflt, int min, int max) throws InvalidOptionException {

@@ -1,5 +1,8 @@
 package dev.lifeboat.uploader.s3;
 
+import dev.lifeboat.spi.BoundedCall;
+import dev.lifeboat.spi.Checksums;
+import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
@@ -28,7 +31,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -65,10 +67,11 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * PutObject; files above the multipart threshold in parts, {@code concurrency} at a time. Every request
  * carries the configured checksum (CRC32C by default), which S3 checks against the bytes it receives.
  *
- * <p>Every SDK call runs on a worker thread with an API call timeout equal to the time left before the
- * deadline; the calling thread waits for it, and gives it up at once when the upload is cancelled, unless
- * the call may already have made the object visible (the body of a PutObject was sent in full, or the
- * CompleteMultipartUpload is out). Request bodies stop with an error when the upload is cancelled, so a
+ * <p>Every SDK call runs on a worker thread ({@link BoundedCall}) with an API call timeout equal to the time
+ * left before the deadline; the calling thread waits for it, and gives it up at once when the upload is
+ * cancelled, unless the call may already have made the object visible (the body of a PutObject was read in
+ * full, or the CompleteMultipartUpload is out): that one is waited for a short grace more, within the deadline. Request bodies
+ * stop with an error when the upload is cancelled, so a
  * cancelled PutObject never delivers a complete body. A multipart upload that fails or is cancelled is
  * aborted once its in-flight parts have stopped.
  */
@@ -76,7 +79,7 @@ final class S3Uploader implements Uploader {
     /** How long an abort of a failed multipart upload may take, and how long upload() waits for it. */
     static final Duration ABORT_BUDGET = Duration.ofSeconds(2);
     /** How long a call that may already have committed the object is still waited for once cancelled. */
-    private static final long COMMIT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    static final Duration COMMIT_GRACE = Duration.ofSeconds(2);
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -160,12 +163,10 @@ final class S3Uploader implements Uploader {
     public void check(UploadControl control) throws IOException, InterruptedException {
         ensureOpen();
         control.checkCancelled();
-        CompletableFuture<Void> cancelSignal = cancelSignal(control);
         String checking = "checking " + config.destination();
         boolean headDenied = false;
         try {
-            call(() -> s3.headBucket(b -> b.bucket(config.bucket).overrideConfiguration(timeouts(control))),
-                    control, cancelSignal, () -> false);
+            call(control, c -> s3.headBucket(b -> b.bucket(config.bucket).overrideConfiguration(timeouts(control))));
         } catch (S3Exception e) {
             // A write-only policy may deny HeadBucket (s3:ListBucket) and still allow uploads: let the probe decide.
             if (e.statusCode() != 403) {
@@ -180,14 +181,14 @@ final class S3Uploader implements Uploader {
         RangeBody empty = new RangeBody(new SourceFile(java.nio.file.Path.of("/dev/null"), 0), 0, 0, control,
                 () -> false, config.checksum);
         try {
-            call(() -> s3.putObject(putRequest(probe, 0, control), RequestBody.fromContentProvider(empty, 0,
-                    "application/octet-stream")), control, cancelSignal, empty::complete);
+            call(control, c -> s3.putObject(putRequest(probe, 0, control), RequestBody.fromContentProvider(
+                    empty.committing(c), 0, "application/octet-stream")));
         } catch (SdkException e) {
             throw failure(e, writing, control);
         }
         try {
-            call(() -> s3.deleteObject(b -> b.bucket(config.bucket).key(probe).overrideConfiguration(timeouts(control))),
-                    control, cancelSignal, () -> false);
+            call(control, c -> s3.deleteObject(b -> b.bucket(config.bucket).key(probe)
+                    .overrideConfiguration(timeouts(control))));
         } catch (SdkException e) {
             logger.log(System.Logger.Level.WARNING, "could not delete the probe object s3://" + config.bucket + "/"
                     + probe + ": " + S3Errors.describe(e, "deleting", config.bucket, region, server));
@@ -203,17 +204,16 @@ final class S3Uploader implements Uploader {
     @Override
     public UploadResult upload(SourceFile source, String key, UploadControl control)
             throws IOException, InterruptedException {
+        String objectKey = config.prefix + Keys.check(key);
         ensureOpen();
-        String objectKey = config.prefix + checkKey(key);
         control.checkCancelled();
         // Fail on a missing or unreadable file here, with the file system's own exception.
         source.openStream().close();
         String action = "writing to s3://" + config.bucket + "/" + objectKey;
-        CompletableFuture<Void> cancelSignal = cancelSignal(control);
         try {
             return source.size() > config.multipartThreshold
-                    ? multipart(source, objectKey, control, cancelSignal)
-                    : single(source, objectKey, control, cancelSignal);
+                    ? multipart(source, objectKey, control)
+                    : single(source, objectKey, control);
         } catch (SdkException e) {
             throw failure(e, action, control);
         } catch (UncheckedIOException e) {
@@ -224,33 +224,34 @@ final class S3Uploader implements Uploader {
         }
     }
 
-    private UploadResult single(SourceFile source, String objectKey, UploadControl control,
-                                CompletableFuture<Void> cancelSignal) throws IOException, InterruptedException {
+    private UploadResult single(SourceFile source, String objectKey, UploadControl control)
+            throws IOException, InterruptedException {
         RangeBody body = new RangeBody(source, 0, source.size(), control, () -> false, config.checksum);
-        PutObjectResponse response = call(() -> s3.putObject(putRequest(objectKey, source.size(), control),
-                RequestBody.fromContentProvider(body, source.size(), "application/octet-stream")),
-                control, cancelSignal, body::complete);
+        // once the body was read to its end the object may be committed: the call is then waited for a grace
+        PutObjectResponse response = call(control, c -> s3.putObject(putRequest(objectKey, source.size(), control),
+                RequestBody.fromContentProvider(body.committing(c), source.size(), "application/octet-stream")));
         String local = Checksums.base64(localChecksum(body));
         String reported = reported(response.checksumCRC32C(), response.checksumCRC32(), response.checksumSHA256());
         return result(objectKey, source.size(), config.checksum.reportedName, local, reported);
     }
 
-    private UploadResult multipart(SourceFile source, String objectKey, UploadControl control,
-                                   CompletableFuture<Void> cancelSignal) throws IOException, InterruptedException {
+    private UploadResult multipart(SourceFile source, String objectKey, UploadControl control)
+            throws IOException, InterruptedException {
         long size = source.size();
         long partSize = config.partSizeFor(size);
         int count = (int) ((size + partSize - 1) / partSize);
-        CompletableFuture<String> created = CompletableFuture.supplyAsync(() -> s3.createMultipartUpload(
-                createRequest(objectKey, control)).uploadId(), workers);
-        String uploadId;
-        try {
-            uploadId = await(created, control, cancelSignal, () -> false);
-        } catch (UploadCancelledException e) {
-            // The upload may still be created after we gave up on it: abort it then.
-            created.thenAccept(id -> abort(objectKey, id));
-            throw e;
-        }
+        String uploadId = call(control, c -> {
+            String id = s3.createMultipartUpload(createRequest(objectKey, control)).uploadId();
+            if (!c.commit()) {
+                // created after the call was given up: nobody will complete it
+                abort(objectKey, id);
+                throw cancelled(control, null);
+            }
+            return id;
+        });
 
+        CompletableFuture<Void> cancelSignal = new CompletableFuture<>();
+        control.onCancel(() -> cancelSignal.complete(null));
         CompletableFuture<Void> failed = new CompletableFuture<>();
         CompletableFuture<Object> stop = CompletableFuture.anyOf(cancelSignal, failed);
         BooleanSupplier stopped = () -> failed.isDone() || control.isCancelled();
@@ -277,7 +278,7 @@ final class S3Uploader implements Uploader {
                 bodies.add(body);
                 parts.add(part);
             }
-            await(CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])), control, stop, () -> false);
+            await(CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])), control, stop);
 
             List<CompletedPart> done = new ArrayList<>();
             List<byte[]> checksums = new ArrayList<>();
@@ -295,16 +296,28 @@ final class S3Uploader implements Uploader {
                 lengths.add(bodies.get(i).length());
                 done.add(completedPart(i + 1, r.eTag(), local));
             }
-            String whole = Checksums.combine(config.checksum, checksums, lengths);
+            String whole = PartChecksums.combine(config.checksum, checksums, lengths);
             control.checkCancelled();
             CompleteMultipartUploadRequest complete = completeRequest(objectKey, uploadId, done, whole, size, control);
-            CompleteMultipartUploadResponse response = call(() -> s3.completeMultipartUpload(complete),
-                    control, cancelSignal, () -> true);
+            // the request that makes the object appear: once sent, it is waited for a short grace more
+            CompleteMultipartUploadResponse response = call(control, c -> {
+                if (!c.commit(COMMIT_GRACE)) {
+                    throw cancelled(control, null);
+                }
+                return s3.completeMultipartUpload(complete);
+            });
             completed = true;
             String reported = reported(response.checksumCRC32C(), response.checksumCRC32(), response.checksumSHA256());
-            String name = config.checksum.fullObject ? config.checksum.reportedName
-                    : config.checksum.reportedName + "-COMPOSITE";
-            return result(objectKey, size, name, whole, reported);
+            if (!config.checksum.fullObject) {
+                // S3's composite SHA-256 (of the parts' digests) is no SHA-256 of the object: it is compared
+                // here, but there is no whole-object checksum to report
+                if (reported != null && !reported.equals(whole)) {
+                    throw new IOException("s3://" + config.bucket + "/" + objectKey + ": the server stored checksum "
+                            + reported + ", the parts have " + whole);
+                }
+                return new UploadResult("s3://" + config.bucket + "/" + objectKey, size, null, null, reported != null);
+            }
+            return result(objectKey, size, config.checksum.reportedName, whole, reported);
         } finally {
             if (!completed) {
                 failed.complete(null);
@@ -487,7 +500,7 @@ final class S3Uploader implements Uploader {
         byte[] raw = body.checksum();
         if (raw == null) {
             if (body.length() == 0) {
-                return Checksums.start(config.checksum).value();
+                return PartChecksums.start(config.checksum).value();
             }
             throw new IOException("the request body was not read to its end");
         }
@@ -524,26 +537,18 @@ final class S3Uploader implements Uploader {
 
     // ---- waiting and cancellation ----------------------------------------------------------------
 
-    private static CompletableFuture<Void> cancelSignal(UploadControl control) {
-        CompletableFuture<Void> signal = new CompletableFuture<>();
-        control.onCancel(() -> signal.complete(null));
-        return signal;
-    }
-
-    private <T> T call(Supplier<T> sdkCall, UploadControl control, CompletableFuture<?> stop, BooleanSupplier committing)
-            throws UploadCancelledException, InterruptedException, IOException {
-        return await(CompletableFuture.supplyAsync(sdkCall, workers), control, stop, committing);
+    /** One SDK call on a worker thread, given up when the control is cancelled or expires. */
+    private <T> T call(UploadControl control, BoundedCall.Body<T> sdkCall) throws IOException, InterruptedException {
+        return BoundedCall.run(control, workers, sdkCall);
     }
 
     /**
-     * Waits for {@code work}. Gives it up with {@link UploadCancelledException} once the control is cancelled
-     * or expired, unless {@code committing} says the call may already have made its effect visible; then it is
-     * waited for a short grace ({@link #COMMIT_GRACE_NANOS}) before it is given up too. When {@code stop}
-     * completes exceptionally, that failure is thrown. SDK failures come out as {@link SdkException}.
+     * Waits for the parts of a multipart upload, {@code work}. Gives them up with
+     * {@link UploadCancelledException} once the control is cancelled or expired; when {@code stop} completes
+     * exceptionally (a part failed), that failure is thrown. SDK failures come out as {@link SdkException}.
      */
-    private <T> T await(CompletableFuture<T> work, UploadControl control, CompletableFuture<?> stop,
-                        BooleanSupplier committing) throws UploadCancelledException, InterruptedException, IOException {
-        long cancelledAt = 0;
+    private static <T> T await(CompletableFuture<T> work, UploadControl control, CompletableFuture<?> stop)
+            throws UploadCancelledException, InterruptedException, IOException {
         while (true) {
             // the first failure is the cause: parts that failed after it were only stopped by it
             if (stop.isCompletedExceptionally()) {
@@ -552,23 +557,11 @@ final class S3Uploader implements Uploader {
             if (work.isDone()) {
                 return result(work, control);
             }
-            boolean cancelled = control.isCancelled();
-            if (cancelled && !committing.getAsBoolean()) {
+            if (control.isCancelled()) {
                 throw cancelled(control, null);
             }
-            long wait;
-            if (cancelled) {
-                if (cancelledAt == 0) {
-                    cancelledAt = System.nanoTime();
-                } else if (System.nanoTime() - cancelledAt > COMMIT_GRACE_NANOS) {
-                    throw cancelled(control, null);
-                }
-                wait = POLL_NANOS;
-            } else {
-                wait = Math.max(1, control.remaining().toNanos());
-            }
             try {
-                (cancelled ? work : CompletableFuture.anyOf(work, stop)).get(wait, TimeUnit.NANOSECONDS);
+                CompletableFuture.anyOf(work, stop).get(Math.max(1, control.remaining().toNanos()), TimeUnit.NANOSECONDS);
             } catch (ExecutionException | TimeoutException | CancellationException e) {
                 // looked at on the next turn
             }
@@ -629,18 +622,6 @@ final class S3Uploader implements Uploader {
             return cancelled(control, e);
         }
         return new IOException(S3Errors.describe(e, action, config.bucket, region, server), e);
-    }
-
-    static String checkKey(String key) throws IOException {
-        if (key == null || key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.indexOf('\0') >= 0) {
-            throw new IOException("invalid key '" + key + "'");
-        }
-        for (String segment : key.split("/", -1)) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new IOException("invalid key '" + key + "': empty, '.' or '..' segment");
-            }
-        }
-        return key;
     }
 
     private void ensureOpen() throws IOException {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lifeboat.spi.Checksums;
 import dev.lifeboat.spi.InvalidOptionException;
 import java.net.URI;
 import java.util.HashMap;
@@ -79,7 +80,7 @@ class TestS3Config {
         assertEquals("STANDARD_IA", c.storageClass);
         assertEquals(Map.of("team", "payments", "env", "prod"), c.tags);
         assertEquals(Map.of("owner", "ops"), c.metadata);
-        assertEquals(64L << 20, c.multipartThreshold);
+        assertEquals(64_000_000L, c.multipartThreshold);
         assertEquals(16L << 20, c.partSize);
         assertEquals(8, c.concurrency);
         assertEquals("AKIDEXAMPLE", c.accessKeyId);
@@ -98,17 +99,28 @@ class TestS3Config {
     }
 
     @Test
-    void sizes() throws Exception {
-        assertEquals(8L << 20, S3Config.parseSize("k", "8MiB"));
-        assertEquals(16L << 20, S3Config.parseSize("k", "16MB"));
-        assertEquals(16L << 20, S3Config.parseSize("k", "16m"));
-        assertEquals(5L << 30, S3Config.parseSize("k", "5GiB"));
-        assertEquals(512L << 10, S3Config.parseSize("k", "512 KiB"));
-        assertEquals(1048576, S3Config.parseSize("k", "1048576"));
-        assertEquals(100, S3Config.parseSize("k", "100B"));
-        for (String bad : new String[] {"", "MiB", "8 MiBs", "-1", "1.5MiB", "8X", "99999999999999999999"}) {
-            assertThrows(InvalidOptionException.class, () -> S3Config.parseSize("k", bad), bad);
+    void sizesAreSiOrIecAndABareUnitLetterIsRefused() throws Exception {
+        for (String key : new String[] {"part-size", "multipart-threshold"}) {
+            assertEquals(10_000_000L, size(key, "10MB"), key);
+            assertEquals(10_485_760L, size(key, "10MiB"), key);
+            assertEquals(5L << 30, size(key, "5GiB"), key);
+            assertEquals(6L << 20, size(key, "6291456"), key);
+            assertEquals(6L << 20, size(key, "6144 KiB"), key);
+            InvalidOptionException e = assertThrows(InvalidOptionException.class,
+                    () -> parse(Map.of(key, "10M")), key);
+            assertEquals(key, e.key());
+            assertEquals("'10M' is ambiguous: write 10MiB (2^20 bytes each) or 10MB (10^6 bytes each)", e.getMessage());
+            for (String bad : new String[] {"MiB", "8 MiBs", "-1", "1.5MiB", "8X", "99999999999999999999"}) {
+                assertRejected(key, Map.of(key, bad));
+            }
         }
+        assertEquals("at least 5MiB, got '5MB'", assertThrows(InvalidOptionException.class,
+                () -> parse(Map.of("part-size", "5MB"))).getMessage());
+    }
+
+    private static long size(String key, String value) throws InvalidOptionException {
+        S3Config c = parse(Map.of(key, value));
+        return key.equals("part-size") ? c.partSize : c.multipartThreshold;
     }
 
     @Test
@@ -174,15 +186,15 @@ class TestS3Config {
             List<byte[]> parts = new java.util.ArrayList<>();
             List<Long> lengths = new java.util.ArrayList<>();
             for (int i = 0; i + 1 < cuts.length; i++) {
-                Checksums.Running r = Checksums.start(algorithm);
+                PartChecksums.Running r = PartChecksums.start(algorithm);
                 r.update(data, cuts[i], cuts[i + 1] - cuts[i]);
                 parts.add(r.value());
                 lengths.add((long) (cuts[i + 1] - cuts[i]));
             }
             java.util.zip.Checksum whole = algorithm == S3Config.Checksum.CRC32C ? new CRC32C() : new CRC32();
             whole.update(data, 0, data.length);
-            assertEquals(Checksums.base64(Checksums.crcBytes(whole.getValue())),
-                    Checksums.combine(algorithm, parts, lengths), algorithm.name());
+            assertEquals(Checksums.crc(whole.getValue()), PartChecksums.combine(algorithm, parts, lengths),
+                    algorithm.name());
         }
     }
 

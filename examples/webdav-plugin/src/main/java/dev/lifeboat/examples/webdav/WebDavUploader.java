@@ -1,5 +1,7 @@
 package dev.lifeboat.examples.webdav;
 
+import dev.lifeboat.spi.BoundedCall;
+import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
@@ -23,14 +25,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -92,8 +89,8 @@ final class WebDavUploader implements Uploader {
     @Override
     public UploadResult upload(SourceFile source, String key, UploadControl control)
             throws IOException, InterruptedException {
-        ensureOpen();
         List<String> segments = segments(key);
+        ensureOpen();
         InputStream first = source.openStream(); // a missing file fails here, before anything is written
         String name = segments.get(segments.size() - 1);
         List<String> tempSegments = new ArrayList<>(segments.subList(0, segments.size() - 1));
@@ -187,32 +184,28 @@ final class WebDavUploader implements Uploader {
     }
 
     /**
-     * Sends a request and waits for its response no later than the deadline; a cancellation aborts the
-     * request when {@code cancellable}.
+     * Sends a request on a worker thread and waits for its response no later than the deadline
+     * ({@link BoundedCall}); a cancellation interrupts the worker, which aborts the request, unless the
+     * request is not {@code cancellable}: then only the deadline ends the wait.
      */
     private HttpResponse<Void> send(HttpRequest.Builder builder, UploadControl control, boolean cancellable)
             throws IOException, InterruptedException {
         HttpRequest request = builder.build();
-        control.checkCancelled();
-        CompletableFuture<HttpResponse<Void>> future = client.sendAsync(request, HttpResponse.BodyHandlers.discarding());
-        if (cancellable) {
-            control.onCancel(() -> future.cancel(true));
-        }
+        String during = " during " + request.method() + " " + display(request);
         try {
-            return future.get(control.remainingMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new UploadCancelledException("deadline reached during " + request.method() + " " + display(request));
-        } catch (CancellationException e) {
-            throw new UploadCancelledException("upload cancelled during " + request.method() + " " + display(request));
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            throw e;
-        } catch (ExecutionException e) {
+            return BoundedCall.run(control, executor, call -> {
+                if (!cancellable && !call.commit()) {
+                    throw new UploadCancelledException("upload cancelled");
+                }
+                return client.send(request, HttpResponse.BodyHandlers.discarding());
+            });
+        } catch (UploadCancelledException e) {
+            throw new UploadCancelledException(e.getMessage() + during, e);
+        } catch (IOException | RuntimeException e) {
             if (cancellable && control.isCancelled()) {
-                throw new UploadCancelledException("upload cancelled during " + request.method() + " " + display(request), e);
+                throw new UploadCancelledException("upload cancelled" + during, e);
             }
-            throw failure(request, e.getCause());
+            throw failure(request, e);
         }
     }
 
@@ -295,18 +288,9 @@ final class WebDavUploader implements Uploader {
         return base.resolve(path.toString());
     }
 
-    /** The '/'-separated segments of a key; refuses keys that would leave the destination. */
+    /** The '/'-separated segments of a key, after {@link Keys#check}. */
     static List<String> segments(String key) throws IOException {
-        if (key == null || key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.indexOf('\0') >= 0) {
-            throw new IOException("invalid key '" + key + "'");
-        }
-        List<String> segments = List.of(key.split("/", -1));
-        for (String segment : segments) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new IOException("invalid key '" + key + "': empty, '.' or '..' segment");
-            }
-        }
-        return segments;
+        return List.of(Keys.check(key).split("/", -1));
     }
 
     /** Percent-encodes a path segment: everything but RFC 3986's unreserved characters. */

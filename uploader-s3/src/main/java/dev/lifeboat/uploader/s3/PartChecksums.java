@@ -1,8 +1,8 @@
 package dev.lifeboat.uploader.s3;
 
+import dev.lifeboat.spi.Checksums;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
@@ -14,11 +14,11 @@ import java.util.zip.Checksum;
  * again; a multipart SHA-256 is S3's composite form, the SHA-256 of the parts' digests followed by
  * {@code -<parts>}.
  */
-final class Checksums {
+final class PartChecksums {
     private static final long CRC32_POLY = 0xEDB88320L;
     private static final long CRC32C_POLY = 0x82F63B78L;
 
-    private Checksums() {}
+    private PartChecksums() {}
 
     /** A running checksum of one stream of bytes. */
     interface Running {
@@ -39,10 +39,6 @@ final class Checksums {
         }
     }
 
-    static String base64(byte[] raw) {
-        return Base64.getEncoder().encodeToString(raw);
-    }
-
     /**
      * The whole object's checksum from its parts' raw values, in order, and their lengths: the combined CRC
      * for CRC32 and CRC32C, S3's composite {@code base64(sha256(digests))-N} for SHA-256.
@@ -51,18 +47,14 @@ final class Checksums {
         if (algorithm == S3Config.Checksum.SHA256) {
             MessageDigest sha = sha256();
             parts.forEach(sha::update);
-            return base64(sha.digest()) + "-" + parts.size();
+            return Checksums.base64(sha.digest()) + "-" + parts.size();
         }
         long poly = algorithm == S3Config.Checksum.CRC32 ? CRC32_POLY : CRC32C_POLY;
         long crc = 0;
         for (int i = 0; i < parts.size(); i++) {
             crc = i == 0 ? crcValue(parts.get(0)) : crcCombine(poly, crc, crcValue(parts.get(i)), lengths.get(i));
         }
-        return base64(crcBytes(crc));
-    }
-
-    static byte[] crcBytes(long v) {
-        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+        return Checksums.crc(crc);
     }
 
     static long crcValue(byte[] b) {
@@ -146,7 +138,7 @@ final class Checksums {
 
         @Override
         public byte[] value() {
-            return crcBytes(crc.getValue());
+            return Checksums.crcBytes(crc.getValue());
         }
     }
 
