@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lifeboat.spi.InvalidOptionException;
 import dev.lifeboat.spi.SourceFile;
@@ -396,5 +397,117 @@ public abstract class AbstractUploaderContractTest {
         try (in) {
             return in.readAllBytes();
         }
+    }
+
+    // ---- optional capabilities: concatenation and reading back ---------------------------------
+
+    /** Ships {@code sizes.length} pieces of random bytes; returns their keys and the bytes they hold, joined. */
+    private byte[] shipPieces(String name, long[] sizes, List<String> keys) throws Exception {
+        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < sizes.length; i++) {
+            Path piece = randomFile(name + "-piece-" + i, sizes[i], 1000 + i);
+            String key = key("pieces/" + name + "/" + String.format("%020d", whole.size()));
+            uploader().upload(source(piece), key, generous());
+            keys.add(key);
+            whole.write(Files.readAllBytes(piece));
+        }
+        return whole.toByteArray();
+    }
+
+    private void assertJoined(String target, byte[] expected, UploadResult result) throws Exception {
+        assertEquals(expected.length, result.bytes(), "bytes reported for " + target);
+        Optional<byte[]> actual = readObject(target);
+        assertTrue(actual.isPresent(), "object " + target + " should exist");
+        assertEquals(sha256(expected), sha256(actual.get()), "SHA-256 of " + target);
+        assertChecksumMatches(expected, result);
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    protected void concatenationJoinsPiecesInOrder() throws Exception {
+        assumeTrue(uploader().supportsConcatenation(), "the uploader offers no concatenation");
+        // pieces above and below the 5 MiB that S3 asks of every part but the last
+        List<String> keys = new ArrayList<>();
+        byte[] whole = shipPieces("mixed", new long[] {6L << 20, 100_000, 5L << 20, 1}, keys);
+        UploadResult result = uploader().concatenate(keys, key("files/mixed.log"), generous());
+        assertJoined(key("files/mixed.log"), whole, result);
+        for (String piece : keys) {
+            assertTrue(readObject(piece).isPresent(), "a source is left as it is: " + piece);
+        }
+        for (String piece : keys) {
+            uploader().delete(piece, generous());
+            assertFalse(readObject(piece).isPresent(), "deleted: " + piece);
+        }
+        assertTrue(readObject(key("files/mixed.log")).isPresent(), "the joined object stays");
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    protected void concatenationOfManySmallPieces() throws Exception {
+        assumeTrue(uploader().supportsConcatenation(), "the uploader offers no concatenation");
+        // more than the 32 sources that one GCS compose call takes
+        long[] sizes = new long[70];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = 1 + (i * 997L) % 5000;
+        }
+        List<String> keys = new ArrayList<>();
+        byte[] whole = shipPieces("many", sizes, keys);
+        UploadResult result = uploader().concatenate(keys, key("files/many.log"), generous());
+        assertJoined(key("files/many.log"), whole, result);
+    }
+
+    @Test
+    protected void concatenationOfOnePieceIsThatPiece() throws Exception {
+        assumeTrue(uploader().supportsConcatenation(), "the uploader offers no concatenation");
+        List<String> keys = new ArrayList<>();
+        byte[] whole = shipPieces("one", new long[] {12_345}, keys);
+        UploadResult result = uploader().concatenate(keys, key("files/one.log"), generous());
+        assertJoined(key("files/one.log"), whole, result);
+    }
+
+    @Test
+    protected void concatenationWithAMissingSourceFailsAndWritesNothing() throws Exception {
+        assumeTrue(uploader().supportsConcatenation(), "the uploader offers no concatenation");
+        List<String> keys = new ArrayList<>();
+        shipPieces("gap", new long[] {1000}, keys);
+        keys.add(key("pieces/gap/no-such-piece"));
+        assertThrows(IOException.class, () -> uploader().concatenate(keys, key("files/gap.log"), generous()));
+        assertFalse(readObject(key("files/gap.log")).isPresent(), "nothing under the target");
+    }
+
+    @Test
+    protected void concatenationAfterTheDeadlineFailsAndWritesNothing() throws Exception {
+        assumeTrue(uploader().supportsConcatenation(), "the uploader offers no concatenation");
+        List<String> keys = new ArrayList<>();
+        shipPieces("late", new long[] {1000, 1000}, keys);
+        UploadControl expired = UploadControl.withDeadline(System.nanoTime() - 1);
+        assertThrows(UploadCancelledException.class, () -> uploader().concatenate(keys, key("files/late.log"), expired));
+        assertFalse(readObject(key("files/late.log")).isPresent(), "nothing under the target");
+    }
+
+    @Test
+    protected void deletingWhatIsNotThereIsNoError() throws Exception {
+        assumeTrue(uploader().supportsConcatenation(), "the uploader offers no concatenation (and so no delete)");
+        uploader().delete(key("never-shipped.log"), generous());
+    }
+
+    @Test
+    protected void readingBackReturnsTheBytesShipped() throws Exception {
+        assumeTrue(uploader().supportsRead(), "the uploader offers no reading back");
+        Path file = randomFile("read.bin", 3L * 1024 * 1024 + 5, 77);
+        uploader().upload(source(file), key("read/read.bin"), generous());
+        try (InputStream in = uploader().open(key("read/read.bin"), generous())) {
+            assertArrayEquals(Files.readAllBytes(file), in.readAllBytes());
+        }
+    }
+
+    @Test
+    protected void readingWhatIsNotThereIsNoSuchFile() throws Exception {
+        assumeTrue(uploader().supportsRead(), "the uploader offers no reading back");
+        assertThrows(NoSuchFileException.class, () -> {
+            try (InputStream in = uploader().open(key("no-such-object.log"), generous())) {
+                in.readAllBytes();
+            }
+        });
     }
 }
