@@ -78,6 +78,14 @@ public abstract class AbstractUploaderContractTest {
     /** How long {@code close()} may take after calls to a black hole were abandoned. */
     protected static final Duration CLOSE_LIMIT = Duration.ofSeconds(2);
 
+    /**
+     * Keys every uploader refuses: empty, a leading or trailing '/', an empty, '.' or '..' segment, a
+     * control character, more than 1024 bytes in UTF-8 (605 characters here, so that a rule counting
+     * characters does not pass; no segment is longer than 200 bytes, so that no file-name limit does).
+     */
+    protected static final List<String> BAD_KEYS = List.of("", "/lead", "trail/", "a//b", "a/./b", "a/../b", "..",
+            "ctl\u0001x", String.join("/", Collections.nCopies(6, "\u00e9".repeat(100))));
+
     @TempDir
     protected Path localDir;
 
@@ -391,6 +399,17 @@ public abstract class AbstractUploaderContractTest {
         }
     }
 
+    /** A key in readable form for assertion messages. */
+    private static String printable(String key) {
+        StringBuilder out = new StringBuilder("'");
+        for (char c : key.toCharArray()) {
+            out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        String text = out.append("'").toString();
+        return text.length() > 40 ? text.substring(0, 30) + "...' (" + key.getBytes(StandardCharsets.UTF_8).length
+                + " bytes)" : text;
+    }
+
     /** Whether {@code keys}, as {@link UploaderFactory#optionKeys()} declares them, take {@code key}. */
     private static boolean declares(Set<String> keys, String key) {
         for (String k : keys) {
@@ -610,6 +629,27 @@ public abstract class AbstractUploaderContractTest {
             assertNotNull(e.getMessage());
             assertFalse(e.getMessage().isBlank(), "the error says what is wrong");
         }
+    }
+
+    /**
+     * Every key in {@link #BAD_KEYS} is refused with an IOException, not a cancellation, before anything
+     * is written; a key that escapes the destination must not land elsewhere under it either.
+     */
+    @Test
+    protected void badKeysAreRefusedAndWriteNothing() throws Exception {
+        Path file = localFile("bad.log", "bad key\n".getBytes(StandardCharsets.UTF_8));
+        Set<String> before = new TreeSet<>(listKeys(""));
+        List<String> accepted = new ArrayList<>();
+        for (String bad : BAD_KEYS) {
+            try {
+                uploader().upload(source(file), bad, generous());
+                accepted.add(printable(bad));
+            } catch (IOException e) {
+                assertFalse(e instanceof UploadCancelledException, "refused, not cancelled: " + printable(bad) + ": " + e);
+            }
+        }
+        assertEquals(List.of(), accepted, "bad keys the uploader accepted");
+        assertEquals(before, new TreeSet<>(listKeys("")), "nothing written for a bad key");
     }
 
     /** A successful upload, and one that replaces it, leave the final key and nothing else. */

@@ -155,14 +155,14 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
         assertFalse(e.getMessage().contains("\n"));
     }
 
+    /** Quirk: HDFS path names cannot hold ':', so a key with one is refused, beyond the kit's bad keys. */
     @Test
-    void keysThatLeaveTheDestinationOrHdfsRulesAreRefused() throws Exception {
+    void aKeyWithAColonIsRefused() throws Exception {
         var file = localFile("x.log", new byte[] {1, 2, 3});
-        for (String bad : new String[] {"../escape.log", "a/../../escape.log", "/abs.log", "a//b.log", "a/./b", "dir/",
-                "files/c:/x.log"}) {
-            assertThrows(IOException.class, () -> uploader().upload(new SourceFile(file, 3), bad, generous()), bad);
-        }
-        assertFalse(hdfs.exists(new Path("/escape.log")));
+        IOException e = assertThrows(IOException.class,
+                () -> uploader().upload(new SourceFile(file, 3), key("files/c:/x.log"), generous()));
+        assertTrue(e.getMessage().contains("cannot contain ':'"), e.getMessage());
+        assertEquals(List.of(), listKeys(key("")));
     }
 
     /** Quirk: HDFS-only options reach the namenode. */
