@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lifeboat.spi.Checksums;
+import dev.lifeboat.spi.InvalidKeyException;
 import dev.lifeboat.spi.InvalidOptionException;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
@@ -20,6 +22,10 @@ import dev.lifeboat.spi.UploaderFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,6 +34,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -35,6 +42,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -50,15 +59,34 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The uploader contract kit. Every uploader, Lifeboat's own and plugins alike, extends this class and
  * implements a few hooks: the factory, a destination on a real test server, the options that reach it,
- * and how to read an object back. Capabilities are overridable methods; a backend that cannot meet a
- * clause overrides that test with a comment saying why, never skips it silently.
+ * how to read an object back and how to list what the backend holds, both without going through the
+ * uploader. A backend's contract test is then its hooks and its genuine quirks.
+ *
+ * <p>Capabilities are overridable {@code supportsXxx()} methods: a backend without one returns false
+ * (with a comment saying why) and the clauses that need it are skipped visibly, with the reason, never
+ * passed silently. A backend that behaves differently in one clause overrides that test method (they are
+ * all protected) with a comment saying why.
  *
  * <p>Maven coordinate: {@code dev.lifeboat:lifeboat-core:<version>:test-jar} (type {@code test-jar},
- * scope {@code test}).
+ * scope {@code test}). The kit needs the JDK, JUnit Jupiter and the SPI only.
  */
 public abstract class AbstractUploaderContractTest {
     /** Larger than 64 MiB, so that multipart and resumable paths are taken. */
     protected static final long LARGE_SIZE = 64L * 1024 * 1024 + 4099;
+    /** The deadline the black-hole clauses give {@code check()} and {@code upload()}. */
+    protected static final Duration BLACK_HOLE_DEADLINE = Duration.ofSeconds(2);
+    /** By when those calls must have returned, measured from the call: the deadline and a small slack. */
+    protected static final Duration BLACK_HOLE_LIMIT = Duration.ofSeconds(3);
+    /** How long {@code close()} may take after calls to a black hole were abandoned. */
+    protected static final Duration CLOSE_LIMIT = Duration.ofSeconds(2);
+
+    /**
+     * Keys every uploader refuses: empty, a leading or trailing '/', an empty, '.' or '..' segment, a
+     * control character, more than 1024 bytes in UTF-8 (605 characters here, so that a rule counting
+     * characters does not pass; no segment is longer than 200 bytes, so that no file-name limit does).
+     */
+    protected static final List<String> BAD_KEYS = List.of("", "/lead", "trail/", "a//b", "a/./b", "a/../b", "..",
+            "ctl\u0001x", String.join("/", Collections.nCopies(6, "\u00e9".repeat(100))));
 
     @TempDir
     protected Path localDir;
@@ -85,14 +113,52 @@ public abstract class AbstractUploaderContractTest {
      */
     protected abstract Optional<byte[]> readObject(String key) throws Exception;
 
-    /** Option sets that {@link UploaderFactory#validate} must reject, each with the key it must name. */
+    /**
+     * Every key under {@link #destination()} that starts with {@code prefix}, relative to the destination,
+     * read from the backend directly (not through the uploader under test): finished objects and anything
+     * else a write leaves there, such as temporary or hidden names, and what the backend holds as an
+     * unfinished write (e.g. an S3 multipart upload in progress). In any order.
+     */
+    protected abstract List<String> listKeys(String prefix) throws Exception;
+
+    /**
+     * Option sets that {@link UploaderFactory#validate} must reject, each under the key its error must
+     * name. A factory that declares option keys must name at least one invalid set here.
+     */
     protected Map<String, Map<String, String>> invalidOptions() {
         return Map.of();
     }
 
-    /** Whether the backend accepts an empty object. */
+    /** Whether the backend stores an empty object. */
     protected boolean supportsEmptyFiles() {
         return true;
+    }
+
+    /**
+     * Whether the uploader can be pointed at an arbitrary network address (through
+     * {@link #blackHoleDestination} and {@link #blackHoleOptions}); false for a backend that has no
+     * endpoint, such as a local directory.
+     */
+    protected boolean supportsBlackHoleEndpoint() {
+        return true;
+    }
+
+    /** The destination to use against a server at {@code address}; by default {@link #destination()}. */
+    protected URI blackHoleDestination(InetSocketAddress address) {
+        return destination();
+    }
+
+    /** The options that point the uploader at a server at {@code address}; by default {@link #options()}. */
+    protected Map<String, String> blackHoleOptions(InetSocketAddress address) {
+        return options();
+    }
+
+    /**
+     * How long after a failed or cancelled upload returned the backend may still hold its temporary
+     * state, for uploaders that clean up on a worker once the in-flight request has stopped.
+     */
+    protected Duration cleanupTimeout() {
+        return Duration.ofSeconds(30);
     }
 
     // ---- plumbing ------------------------------------------------------------------------------
@@ -170,35 +236,29 @@ public abstract class AbstractUploaderContractTest {
         assertChecksumMatches(expected, result);
     }
 
-    /** When the uploader reports a checksum of a known kind, it must be the local bytes' checksum. */
+    /**
+     * When the uploader reports a checksum of a known kind, it must be the local bytes' checksum in the
+     * encoding {@link UploadResult} pins: base64 of the big-endian digest.
+     */
     protected void assertChecksumMatches(byte[] expected, UploadResult result) throws Exception {
         if (result.checksumAlgorithm() == null) {
             return;
         }
-        String algorithm = result.checksumAlgorithm().toUpperCase(java.util.Locale.ROOT);
         String value = result.checksum();
-        switch (algorithm) {
-            case "SHA-256":
-                assertTrue(value.equalsIgnoreCase(sha256(expected))
-                        || value.equals(java.util.Base64.getEncoder().encodeToString(digest("SHA-256", expected))),
-                        "SHA-256 reported by the uploader");
+        switch (result.checksumAlgorithm()) {
+            case UploadResult.SHA_256:
+                assertEquals(Checksums.base64(digest("SHA-256", expected)), value, "SHA-256 reported by the uploader");
                 break;
-            case "MD5":
-                assertTrue(value.equalsIgnoreCase(HexFormat.of().formatHex(digest("MD5", expected)))
-                        || value.equals(java.util.Base64.getEncoder().encodeToString(digest("MD5", expected))),
-                        "MD5 reported by the uploader");
+            case UploadResult.MD5:
+                assertEquals(Checksums.base64(digest("MD5", expected)), value, "MD5 reported by the uploader");
                 break;
-            case "CRC32C":
+            case UploadResult.CRC32C:
                 CRC32C crc = new CRC32C();
                 crc.update(expected);
-                long v = crc.getValue();
-                byte[] be = {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
-                assertTrue(value.equals(java.util.Base64.getEncoder().encodeToString(be))
-                        || value.equalsIgnoreCase(HexFormat.of().formatHex(be)),
-                        "CRC32C reported by the uploader: " + value);
+                assertEquals(Checksums.crc(crc), value, "CRC32C reported by the uploader");
                 break;
             default:
-                // an algorithm the kit does not know: the uploader's own tests cover it
+                // CRC32: the uploader's own tests cover it
         }
     }
 
@@ -208,6 +268,152 @@ public abstract class AbstractUploaderContractTest {
 
     private static byte[] digest(String algorithm, byte[] bytes) throws Exception {
         return MessageDigest.getInstance(algorithm).digest(bytes);
+    }
+
+    /**
+     * Asserts that the backend holds exactly {@code expected} under {@code prefix}, waiting up to
+     * {@link #cleanupTimeout()} for temporary state that is removed after the call returned.
+     */
+    protected void assertOnlyKeys(String prefix, String... expected) throws Exception {
+        Set<String> want = new TreeSet<>(List.of(expected));
+        long until = System.nanoTime() + cleanupTimeout().toNanos();
+        Set<String> found = new TreeSet<>(listKeys(prefix));
+        while (!found.equals(want) && System.nanoTime() - until < 0) {
+            Thread.sleep(100);
+            found = new TreeSet<>(listKeys(prefix));
+        }
+        assertEquals(want, found, "what the backend holds under '" + prefix + "'");
+    }
+
+    /**
+     * A listener on 127.0.0.1 that accepts connections and never reads or answers; the accepted sockets
+     * stay open until it is closed.
+     */
+    protected static final class BlackHole implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final List<Socket> accepted = new ArrayList<>();
+        private final Thread acceptor = new Thread(this::acceptForever, "black-hole");
+
+        public BlackHole() throws IOException {
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        private void acceptForever() {
+            try {
+                while (true) {
+                    Socket socket = server.accept();
+                    synchronized (accepted) {
+                        accepted.add(socket);
+                    }
+                }
+            } catch (IOException e) {
+                // closed
+            }
+        }
+
+        public InetSocketAddress address() {
+            return new InetSocketAddress(server.getInetAddress(), server.getLocalPort());
+        }
+
+        /** How many connections it accepted so far. */
+        public int accepted() {
+            synchronized (accepted) {
+                return accepted.size();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            synchronized (accepted) {
+                for (Socket socket : accepted) {
+                    socket.close();
+                }
+            }
+        }
+    }
+
+    /** An uploader pointed at {@code hole}, through {@link #blackHoleDestination} and {@link #blackHoleOptions}. */
+    protected Uploader blackHoleUploader(BlackHole hole) throws Exception {
+        assumeTrue(supportsBlackHoleEndpoint(), "supportsBlackHoleEndpoint() is false for " + getClass().getSimpleName()
+                + ": the uploader cannot be pointed at a network address");
+        URI destination = blackHoleDestination(hole.address());
+        Map<String, String> options = blackHoleOptions(hole.address());
+        factory().validate(destination, options);
+        return factory().create(destination, options, context());
+    }
+
+    /** What a black-hole clause does with an uploader pointed at the hole. */
+    protected interface BlackHoleCalls {
+        void run(Uploader stalled, BlackHole hole) throws Exception;
+    }
+
+    /**
+     * Runs {@code calls} against an uploader pointed at a fresh black hole, then asserts that the uploader
+     * closes promptly and that it did connect to the hole (so that the hooks pointed it there).
+     */
+    protected void againstABlackHole(BlackHoleCalls calls) throws Exception {
+        try (BlackHole hole = new BlackHole()) {
+            Uploader stalled = blackHoleUploader(hole);
+            try {
+                calls.run(stalled, hole);
+            } finally {
+                long start = System.nanoTime();
+                stalled.close();
+                assertWithin(CLOSE_LIMIT, start, "close() after calls to a black hole");
+            }
+            assertTrue(hole.accepted() > 0, "the uploader never connected to the black hole at " + hole.address()
+                    + ": point blackHoleDestination()/blackHoleOptions() at it, or return false from"
+                    + " supportsBlackHoleEndpoint() with a comment saying why");
+        }
+    }
+
+    /** {@code call} must throw an IOException (cancelled or failed) within {@link #BLACK_HOLE_LIMIT}. */
+    private static void assertGivesUpByTheDeadline(String what, org.junit.jupiter.api.function.Executable call) {
+        long start = System.nanoTime();
+        assertThrows(IOException.class, call, what);
+        assertWithin(BLACK_HOLE_LIMIT, start, what + ", deadline " + BLACK_HOLE_DEADLINE.toMillis() + " ms,");
+    }
+
+    private static void assertWithin(Duration limit, long startNanos, String what) {
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        assertTrue(millis <= limit.toMillis(), what + " returned after " + millis + " ms, limit " + limit.toMillis() + " ms");
+    }
+
+    /**
+     * The regular files under {@code root} as '/'-separated keys that start with {@code prefix}, for a
+     * backend whose test reads what it stored from a directory.
+     */
+    protected static List<String> filesUnder(Path root, String prefix) throws IOException {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+            return all.filter(Files::isRegularFile).map(p -> root.relativize(p).toString().replace('\\', '/'))
+                    .filter(k -> k.startsWith(prefix)).toList();
+        }
+    }
+
+    /** A key in readable form for assertion messages. */
+    private static String printable(String key) {
+        StringBuilder out = new StringBuilder("'");
+        for (char c : key.toCharArray()) {
+            out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        String text = out.append("'").toString();
+        return text.length() > 40 ? text.substring(0, 30) + "...' (" + key.getBytes(StandardCharsets.UTF_8).length
+                + " bytes)" : text;
+    }
+
+    /** Whether {@code keys}, as {@link UploaderFactory#optionKeys()} declares them, take {@code key}. */
+    private static boolean declares(Set<String> keys, String key) {
+        for (String k : keys) {
+            if (k.equals(key) || (k.endsWith(".") && key.startsWith(k) && key.length() > k.length())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- the contract --------------------------------------------------------------------------
@@ -226,7 +432,10 @@ public abstract class AbstractUploaderContractTest {
 
     @Test
     protected void checkPassesAgainstAWritableDestination() throws Exception {
+        List<String> before = new ArrayList<>(new TreeSet<>(listKeys("")));
         uploader().check(generous());
+        uploader().check(generous());
+        assertEquals(before, new ArrayList<>(new TreeSet<>(listKeys(""))), "check() leaves nothing behind");
     }
 
     @Test
@@ -238,10 +447,9 @@ public abstract class AbstractUploaderContractTest {
 
     @Test
     protected void emptyFile() throws Exception {
+        assumeTrue(supportsEmptyFiles(), "supportsEmptyFiles() is false for " + getClass().getSimpleName()
+                + ": the backend stores no empty object");
         Path file = localFile("empty.log", new byte[0]);
-        if (!supportsEmptyFiles()) {
-            fail("override emptyFile() with the backend's behaviour and a comment saying why");
-        }
         UploadResult result = uploader().upload(source(file), key("empty.log"), generous());
         assertShipped(key("empty.log"), file, result);
     }
@@ -252,6 +460,7 @@ public abstract class AbstractUploaderContractTest {
         Path file = randomFile("large.bin", LARGE_SIZE, 42);
         UploadResult result = uploader().upload(source(file), key("large/large.bin"), generous());
         assertShipped(key("large/large.bin"), file, result);
+        assertOnlyKeys(key("large/"), key("large/large.bin"));
     }
 
     @Test
@@ -272,7 +481,8 @@ public abstract class AbstractUploaderContractTest {
                 "files/var/log/my app/with spaces.log",
                 "files/var/log/ünïcødé/日本語.log",
                 "files/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/deep.log",
-                "files/var/log/app/name+with=odd&chars,(1).log");
+                "files/var/log/app/name+with=odd&chars,(1).log",
+                "files/var/log/.hidden/..dots../v1.2...log");
         for (String k : keys) {
             UploadResult result = uploader().upload(source(file), key(k), generous());
             assertShipped(key(k), file, result);
@@ -296,6 +506,7 @@ public abstract class AbstractUploaderContractTest {
         assertTrue(e instanceof NoSuchFileException || String.valueOf(e.getMessage()).contains("does-not-exist"),
                 "the error names the missing file: " + e);
         assertFalse(readObject(key("missing.log")).isPresent(), "no object for a missing source");
+        assertOnlyKeys(key(""));
     }
 
     @Test
@@ -307,11 +518,13 @@ public abstract class AbstractUploaderContractTest {
             files.add(randomFile("c" + i + ".bin", 100_000 + i * 7919L, i));
         }
         ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<String> keys = new ArrayList<>();
         try {
             List<Future<UploadResult>> results = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 Path file = files.get(i);
                 String k = key("concurrent/c" + i + ".bin");
+                keys.add(k);
                 results.add(pool.submit(() -> uploader().upload(source(file), k, generous())));
             }
             for (int i = 0; i < n; i++) {
@@ -320,6 +533,7 @@ public abstract class AbstractUploaderContractTest {
         } finally {
             pool.shutdownNow();
         }
+        assertOnlyKeys(key("concurrent/"), keys.toArray(new String[0]));
     }
 
     @Test
@@ -328,11 +542,13 @@ public abstract class AbstractUploaderContractTest {
         UploadControl expired = UploadControl.withDeadline(System.nanoTime() - 1);
         assertThrows(UploadCancelledException.class, () -> uploader().upload(source(file), key("late.log"), expired));
         assertFalse(readObject(key("late.log")).isPresent(), "no object after an expired deadline");
+        assertOnlyKeys(key(""));
     }
 
     /**
      * Cancels a large upload while it runs: the call must come back promptly, and the final key holds
-     * either nothing (cancelled) or the whole file (finished first), never a part.
+     * either nothing (cancelled) or the whole file (finished first), never a part; no temporary state
+     * remains either way.
      */
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
@@ -361,8 +577,10 @@ public abstract class AbstractUploaderContractTest {
             Optional<byte[]> stored = readObject(k);
             if (result == null) {
                 assertFalse(stored.isPresent(), "a cancelled upload leaves no object under the final key");
+                assertOnlyKeys(key("cancel/"));
             } else {
                 assertShipped(k, file, result);
+                assertOnlyKeys(key("cancel/"), k);
             }
         } finally {
             pool.shutdownNow();
@@ -379,17 +597,135 @@ public abstract class AbstractUploaderContractTest {
         other.close();
     }
 
+    /** Option keys take the prefix rule of {@link UploaderFactory#optionKeys()}; the config layer refuses others. */
     @Test
     protected void unknownAndInvalidOptionsAreRejected() {
+        Set<String> declared = factory().optionKeys();
+        assertFalse(declares(declared, "no-such-option-" + UUID.randomUUID()), "an unknown key is not declared: " + declared);
+        for (String key : options().keySet()) {
+            assertTrue(declares(declared, key), "the test's option '" + key + "' is declared in optionKeys() " + declared
+                    + ": Lifeboat's configuration refuses any other");
+        }
+        if (!declared.isEmpty() && invalidOptions().isEmpty()) {
+            fail(factory().getClass().getSimpleName() + " declares the options " + declared + " but invalidOptions()"
+                    + " names no invalid set: return at least one value per option that validate() must refuse");
+        }
         for (Map.Entry<String, Map<String, String>> entry : invalidOptions().entrySet()) {
+            Set<String> named = new TreeSet<>(entry.getValue().keySet());
+            named.add(entry.getKey());
+            for (String key : named) {
+                assertTrue(declares(declared, key), "invalidOptions() names '" + key + "', which optionKeys() does not"
+                        + " declare " + declared + ": Lifeboat's configuration refuses it before validate() sees it");
+            }
             Map<String, String> opts = new HashMap<>(options());
             opts.putAll(entry.getValue());
             InvalidOptionException e = assertThrows(InvalidOptionException.class,
                     () -> factory().validate(destination(), opts), "options " + entry.getValue());
             assertEquals(entry.getKey(), e.key(), "the error names the key: " + e.getMessage());
             assertNotNull(e.getMessage());
+            assertFalse(e.getMessage().isBlank(), "the error says what is wrong");
         }
-        assertFalse(factory().optionKeys().contains("no-such-option"), "an unknown key is not accepted");
+    }
+
+    /**
+     * Every key in {@link #BAD_KEYS} is refused with an {@link InvalidKeyException} ({@link
+     * dev.lifeboat.spi.Keys#check}) before anything is written; a key that escapes the destination must not land elsewhere under it either.
+     */
+    @Test
+    protected void badKeysAreRefusedAndWriteNothing() throws Exception {
+        Path file = localFile("bad.log", "bad key\n".getBytes(StandardCharsets.UTF_8));
+        Set<String> before = new TreeSet<>(listKeys(""));
+        List<String> accepted = new ArrayList<>();
+        for (String bad : BAD_KEYS) {
+            try {
+                uploader().upload(source(file), bad, generous());
+                accepted.add(printable(bad));
+            } catch (InvalidKeyException e) {
+                assertTrue(e.getMessage().startsWith("invalid key"), "one line naming the key: " + e.getMessage());
+            }
+        }
+        assertEquals(List.of(), accepted, "bad keys the uploader accepted");
+        assertEquals(before, new TreeSet<>(listKeys("")), "nothing written for a bad key");
+    }
+
+    /** A successful upload, and one that replaces it, leave the final key and nothing else. */
+    @Test
+    protected void onlyTheFinalKeyRemainsAfterSuccess() throws Exception {
+        Path first = localFile("first.log", "first\n".getBytes(StandardCharsets.UTF_8));
+        Path second = localFile("second.log", "second, replacing the first\n".getBytes(StandardCharsets.UTF_8));
+        uploader().upload(source(first), key("done/a.log"), generous());
+        uploader().upload(source(second), key("done/a.log"), generous());
+        uploader().upload(source(first), key("done/sub/b.log"), generous());
+        assertOnlyKeys(key("done/"), key("done/a.log"), key("done/sub/b.log"));
+    }
+
+    /**
+     * A file that shrank after it was measured, small and large (so that multipart and resumable paths
+     * are taken): the upload fails, is not reported as cancelled, and leaves nothing under any name.
+     */
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    protected void aFailedUploadLeavesNothingBehind() throws Exception {
+        Path small = localFile("shrunk.log", "ten bytes\n".getBytes(StandardCharsets.UTF_8));
+        Path large = randomFile("shrunk.bin", LARGE_SIZE, 3);
+        for (SourceFile measured : List.of(new SourceFile(small, 20), new SourceFile(large, LARGE_SIZE + (8L << 20)))) {
+            String k = key("failed/" + measured.path().getFileName());
+            IOException e = assertThrows(IOException.class, () -> uploader().upload(measured, k, generous()),
+                    "upload of " + measured);
+            assertFalse(e instanceof UploadCancelledException, "a failure, not a cancellation: " + e);
+        }
+        assertOnlyKeys(key("failed/"));
+        Path after = localFile("after.log", "after\n".getBytes(StandardCharsets.UTF_8));
+        assertShipped(key("after.log"), after, uploader().upload(source(after), key("after.log"), generous()));
+    }
+
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES)
+    protected void checkOnABlackHoleGivesUpByTheDeadline() throws Exception {
+        againstABlackHole((stalled, hole) -> assertGivesUpByTheDeadline("check() on a black hole",
+                () -> stalled.check(UploadControl.withTimeout(BLACK_HOLE_DEADLINE))));
+    }
+
+    /** A small and a large upload (multipart and resumable paths) to a black hole. */
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    protected void uploadToABlackHoleGivesUpByTheDeadline() throws Exception {
+        Path small = localFile("hole.log", "into the void\n".getBytes(StandardCharsets.UTF_8));
+        Path large = randomFile("hole.bin", LARGE_SIZE, 5);
+        againstABlackHole((stalled, hole) -> {
+            for (Path file : List.of(small, large)) {
+                assertGivesUpByTheDeadline("upload of " + file.getFileName() + " to a black hole", () -> stalled.upload(
+                        source(file), key(file.getFileName().toString()), UploadControl.withTimeout(BLACK_HOLE_DEADLINE)));
+            }
+        });
+    }
+
+    /** Cancelling an upload held by a black hole returns promptly, long before its deadline. */
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    protected void cancellingAnUploadToABlackHoleReturnsPromptly() throws Exception {
+        Path file = localFile("held.log", "held\n".getBytes(StandardCharsets.UTF_8));
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            againstABlackHole((stalled, hole) -> {
+                UploadControl control = UploadControl.withTimeout(Duration.ofMinutes(2));
+                Future<UploadResult> upload = pool.submit(() -> stalled.upload(source(file), key("held.log"), control));
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (hole.accepted() == 0 && !upload.isDone() && System.nanoTime() - until < 0) {
+                    Thread.sleep(10);
+                }
+                Thread.sleep(200);
+                assertFalse(upload.isDone(), "the upload is held by the black hole");
+                long start = System.nanoTime();
+                control.cancel();
+                java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> upload.get(BLACK_HOLE_LIMIT.toMillis() + 1_000, TimeUnit.MILLISECONDS));
+                assertTrue(e.getCause() instanceof UploadCancelledException, "cancelled: " + e.getCause());
+                assertWithin(BLACK_HOLE_LIMIT, start, "upload() after cancel(), deadline 2 min,");
+            });
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** Helper for subclasses reading objects as streams. */

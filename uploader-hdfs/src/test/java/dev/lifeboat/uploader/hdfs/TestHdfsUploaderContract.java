@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lifeboat.spi.SourceFile;
-import dev.lifeboat.spi.UploadCancelledException;
-import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.UploadResult;
 import dev.lifeboat.spi.Uploader;
 import dev.lifeboat.spi.UploaderContext;
 import dev.lifeboat.spi.UploaderFactory;
 import dev.lifeboat.testkit.AbstractUploaderContractTest;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,11 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -79,6 +73,30 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
     }
 
     @Override
+    protected List<String> listKeys(String prefix) throws IOException {
+        List<String> keys = new ArrayList<>();
+        Path root = new Path("/contract");
+        if (!hdfs.exists(root)) {
+            return keys;
+        }
+        String rootPath = hdfs.makeQualified(root).toUri().getPath() + "/";
+        RemoteIterator<LocatedFileStatus> it = hdfs.listFiles(root, true);
+        while (it.hasNext()) {
+            String key = it.next().getPath().toUri().getPath().substring(rootPath.length());
+            if (key.startsWith(prefix)) {
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
+    /** The namenode's address: HDFS takes it from the destination's authority. */
+    @Override
+    protected URI blackHoleDestination(InetSocketAddress address) {
+        return URI.create("hdfs://127.0.0.1:" + address.getPort() + "/contract");
+    }
+
+    @Override
     protected Map<String, Map<String, String>> invalidOptions() {
         return Map.of(
                 "replication", Map.of("replication", "abc"),
@@ -102,6 +120,7 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
         return factory.create(destination, options, context);
     }
 
+    /** Quirk: HDFS reports its own CRC32C of the stored file and verifies it against the bytes sent. */
     @Test
     void reportsTheVerifiedCrc32cInBase64() throws Exception {
         byte[] content = "checksummed line\n".repeat(1000).getBytes(StandardCharsets.UTF_8);
@@ -117,6 +136,7 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
         assertEquals(cluster.getURI() + "/contract/" + key("crc.log"), result.location());
     }
 
+    /** Quirk: the verification that reportsTheVerifiedCrc32cInHex relies on does fail on a mismatch. */
     @Test
     void aChecksumMismatchIsReported() throws Exception {
         byte[] content = "some bytes\n".getBytes(StandardCharsets.UTF_8);
@@ -133,66 +153,17 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
         assertFalse(e.getMessage().contains("\n"));
     }
 
+    /** Quirk: HDFS path names cannot hold ':', so a key with one is refused, beyond the kit's bad keys. */
     @Test
-    void noTemporaryFilesRemain() throws Exception {
-        var file = localFile("t.log", new byte[] {1, 2, 3});
-        uploader().upload(new SourceFile(file, 3), key("tmp/t.log"), generous());
-        uploader().upload(new SourceFile(file, 3), key("tmp/t.log"), generous());
-        assertEquals(List.of(), temporaryFiles(new Path("/contract/" + key("tmp"))));
-    }
-
-    /** After a cancellation the worker deletes its temporary file on its own, shortly after upload() returned. */
-    @Test
-    void aCancelledUploadLeavesNoFinalAndNoTemporaryFile() throws Exception {
-        var file = randomFile("cancel-tmp.bin", 24L * 1024 * 1024, 11);
-        UploadControl control = generous();
-        ExecutorService pool = Executors.newSingleThreadExecutor();
-        try {
-            Future<UploadResult> upload = pool.submit(() -> uploader().upload(source(file), key("ctmp/c.bin"), control));
-            long start = System.nanoTime();
-            while (control.progress() == 0 && !upload.isDone() && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30)) {
-                Thread.sleep(2);
-            }
-            control.cancel();
-            ExecutionException e = assertThrows(ExecutionException.class, () -> upload.get(30, TimeUnit.SECONDS));
-            assertTrue(e.getCause() instanceof UploadCancelledException, String.valueOf(e.getCause()));
-        } finally {
-            pool.shutdownNow();
-        }
-        assertFalse(readObject(key("ctmp/c.bin")).isPresent());
-        Path dir = new Path("/contract/" + key("ctmp"));
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!temporaryFiles(dir).isEmpty() && System.nanoTime() < until) {
-            Thread.sleep(100);
-        }
-        assertEquals(List.of(), temporaryFiles(dir), "the cancelled upload's temporary file is deleted");
-    }
-
-    private static List<String> temporaryFiles(Path dir) throws IOException {
-        List<String> found = new ArrayList<>();
-        if (!hdfs.exists(dir)) {
-            return found;
-        }
-        RemoteIterator<LocatedFileStatus> it = hdfs.listFiles(dir, true);
-        while (it.hasNext()) {
-            String name = it.next().getPath().getName();
-            if (name.endsWith(".tmp")) {
-                found.add(name);
-            }
-        }
-        return found;
-    }
-
-    @Test
-    void keysThatLeaveTheDestinationOrHdfsRulesAreRefused() throws Exception {
+    void aKeyWithAColonIsRefused() throws Exception {
         var file = localFile("x.log", new byte[] {1, 2, 3});
-        for (String bad : new String[] {"../escape.log", "a/../../escape.log", "/abs.log", "a//b.log", "a/./b", "dir/",
-                "files/c:/x.log"}) {
-            assertThrows(IOException.class, () -> uploader().upload(new SourceFile(file, 3), bad, generous()), bad);
-        }
-        assertFalse(hdfs.exists(new Path("/escape.log")));
+        IOException e = assertThrows(IOException.class,
+                () -> uploader().upload(new SourceFile(file, 3), key("files/c:/x.log"), generous()));
+        assertTrue(e.getMessage().contains("cannot contain ':'"), e.getMessage());
+        assertEquals(List.of(), listKeys(key("")));
     }
 
+    /** Quirk: HDFS-only options reach the namenode. */
     @Test
     void permissionReplicationAndBlockSizeOptions() throws Exception {
         var file = randomFile("opts.bin", 3 * 1024 * 1024 + 17, 3);
@@ -209,6 +180,7 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
         assertEquals(new FsPermission((short) 0750), dir.getPermission(), "directories get x where r is granted");
     }
 
+    /** Quirk: directories the uploader creates take their own permission. */
     @Test
     void dirPermissionIsSeparate() throws Exception {
         var file = localFile("d.log", new byte[] {4});
@@ -221,6 +193,7 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
                 hdfs.getFileStatus(new Path("/contract/" + key("dirperm/sub"))).getPermission());
     }
 
+    /** Quirk: without Kerberos, HDFS writes as the user the client names. */
     @Test
     void writesAsTheConfiguredUser() throws Exception {
         hdfs.mkdirs(new Path("/alice"));
@@ -234,6 +207,7 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
         assertEquals("alice", hdfs.getFileStatus(new Path("/alice/logs/run/a.log")).getOwner());
     }
 
+    /** Quirk: HDFS permissions are POSIX-like and checked by the namenode; the error names the user. */
     @Test
     void checkNamesAPermissionProblemInOneLine() throws Exception {
         hdfs.mkdirs(new Path("/denied"));
@@ -250,6 +224,7 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
         }
     }
 
+    /** Quirk: HDFS has directories, so a destination that is a file is refused by check(). */
     @Test
     void checkRefusesAFileAsDestination() throws Exception {
         try (var out = hdfs.create(new Path("/a-file"))) {
@@ -261,6 +236,7 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
         }
     }
 
+    /** Quirk: check() creates the destination directory, as HDFS needs one before a file is written. */
     @Test
     void checkCreatesAMissingDestination() throws Exception {
         try (Uploader u = uploader(URI.create(cluster.getURI() + "/created/by/check"), Map.of())) {
@@ -270,6 +246,7 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
         assertEquals(0, hdfs.listStatus(new Path("/created/by/check")).length, "the probe file is gone");
     }
 
+    /** Quirk: hdfs:/// takes the namenode from the Hadoop configuration, by option or HADOOP_CONF_DIR. */
     @Test
     void defaultFsFromConfigDirOrHadoopConfDir() throws Exception {
         var confDir = Files.createDirectories(localDir.resolve("hadoop-conf"));
@@ -291,6 +268,7 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
         assertTrue(hdfs.exists(new Path("/defaultfs/b.log")));
     }
 
+    /** Quirk: viewfs:// is served by a second factory of this module, through a mount table. */
     @Test
     void viewFsMountTable() throws Exception {
         UploaderFactory viewfs = null;

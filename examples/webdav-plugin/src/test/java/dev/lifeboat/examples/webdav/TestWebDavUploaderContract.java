@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lifeboat.spi.InvalidOptionException;
-import dev.lifeboat.spi.SourceFile;
-import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.UploadResult;
 import dev.lifeboat.spi.Uploader;
@@ -17,19 +15,15 @@ import dev.lifeboat.testkit.AbstractUploaderContractTest;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -81,6 +75,17 @@ class TestWebDavUploaderContract extends AbstractUploaderContractTest {
         return Files.isRegularFile(file) ? Optional.of(Files.readAllBytes(file)) : Optional.empty();
     }
 
+    /** Straight from nginx's document root: every file, hidden temporary names included. */
+    @Override
+    protected List<String> listKeys(String prefix) throws IOException {
+        return filesUnder(nginx.root().resolve("contract"), prefix);
+    }
+
+    @Override
+    protected URI blackHoleDestination(InetSocketAddress address) {
+        return URI.create("webdav://127.0.0.1:" + address.getPort() + "/logs");
+    }
+
     @Override
     protected Map<String, Map<String, String>> invalidOptions() {
         return Map.of(
@@ -101,6 +106,7 @@ class TestWebDavUploaderContract extends AbstractUploaderContractTest {
         return UploadControl.withTimeout(Duration.ofSeconds(n));
     }
 
+    /** Quirk: WebDAV has no checksum to verify, so the result claims none. */
     @Test
     void theResultNamesTheObjectAndClaimsNoChecksum() throws Exception {
         Path file = localFile("r.log", "result\n".getBytes(StandardCharsets.UTF_8));
@@ -111,28 +117,7 @@ class TestWebDavUploaderContract extends AbstractUploaderContractTest {
         assertFalse(result.verified());
     }
 
-    @Test
-    void noTemporaryFilesRemain() throws Exception {
-        Path file = localFile("t.log", "temporary\n".getBytes(StandardCharsets.UTF_8));
-        for (int i = 0; i < 3; i++) {
-            uploader().upload(source(file), key("tmp/t" + i + ".log"), generous());
-        }
-        uploader().check(generous());
-        try (Stream<Path> all = Files.walk(nginx.root())) {
-            List<Path> leftovers = all.filter(p -> p.getFileName().toString().startsWith(".")).toList();
-            assertEquals(List.of(), leftovers);
-        }
-    }
-
-    @Test
-    void keysThatLeaveTheDestinationAreRefused() throws Exception {
-        Path file = localFile("x.log", new byte[] {1, 2, 3});
-        for (String bad : new String[] {"../escape.log", "a/../../escape.log", "/abs.log", "a//b.log", "a/./b", "dir/"}) {
-            assertThrows(IOException.class, () -> uploader().upload(new SourceFile(file, 3), bad, seconds(10)), bad);
-        }
-        assertFalse(Files.exists(nginx.root().resolve("escape.log")));
-    }
-
+    /** Quirk: basic authentication; the error names the option, never the password. */
     @Test
     void aWrongPasswordFailsTheCheckWithOneLineThatHidesIt() throws Exception {
         Map<String, String> wrong = Map.of("username", USER, "password", "not-the-password");
@@ -144,6 +129,7 @@ class TestWebDavUploaderContract extends AbstractUploaderContractTest {
         }
     }
 
+    /** Quirk: a server that asks for credentials none were given for: the error names the options to set. */
     @Test
     void missingCredentialsFailTheCheckNamingTheOptions() throws Exception {
         try (Uploader uploader = uploaderWith(destination(), Map.of())) {
@@ -153,6 +139,7 @@ class TestWebDavUploaderContract extends AbstractUploaderContractTest {
         }
     }
 
+    /** Quirk: the wording of a refused connection, which names the HTTP URL the plugin derives. */
     @Test
     void aServerThatIsNotThereFailsTheCheckWithOneLine() throws Exception {
         int port;
@@ -167,38 +154,7 @@ class TestWebDavUploaderContract extends AbstractUploaderContractTest {
         }
     }
 
-    @Test
-    void aServerThatNeverAnswersIsLeftAtTheDeadline() throws Exception {
-        try (ServerSocket stalled = new ServerSocket()) {
-            stalled.bind(new InetSocketAddress("127.0.0.1", 0));
-            List<Socket> accepted = new ArrayList<>();
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        accepted.add(stalled.accept()); // reads nothing, answers nothing
-                    }
-                } catch (IOException e) {
-                    // closed at the end of the test
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            Path file = localFile("stalled.log", "never answered\n".getBytes(StandardCharsets.UTF_8));
-            try (Uploader uploader = uploaderWith(URI.create("webdav://127.0.0.1:" + stalled.getLocalPort() + "/logs"),
-                    options())) {
-                long start = System.nanoTime();
-                assertThrows(UploadCancelledException.class,
-                        () -> uploader.upload(source(file), "stalled.log", seconds(2)));
-                long tookSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
-                assertTrue(tookSeconds < 30, "returned " + tookSeconds + " s after a 2 s deadline");
-            } finally {
-                for (Socket s : accepted) {
-                    s.close();
-                }
-            }
-        }
-    }
-
+    /** Quirk: a URI with user info would carry a password in the destination, which is logged. */
     @Test
     void credentialsInTheDestinationAreRefusedWithoutEchoingThem() {
         InvalidOptionException e = assertThrows(InvalidOptionException.class, () -> factory().validate(
@@ -208,6 +164,7 @@ class TestWebDavUploaderContract extends AbstractUploaderContractTest {
         assertTrue(e.getMessage().contains("webdav.username and webdav.password-file"), e.getMessage());
     }
 
+    /** Quirk: destination shapes and option combinations only this plugin has. */
     @Test
     void destinationsAndOptionsAreChecked() {
         UploaderFactory factory = factory();
@@ -225,6 +182,7 @@ class TestWebDavUploaderContract extends AbstractUploaderContractTest {
         assertEquals(key, e.key(), e.getMessage());
     }
 
+    /** Quirk: webdav:// maps to http or https by the tls option. */
     @Test
     void tlsSelectsHttpsAndTheDefaultPorts() throws Exception {
         assertEquals(URI.create("https://dav.example:443/logs/"),
@@ -234,6 +192,7 @@ class TestWebDavUploaderContract extends AbstractUploaderContractTest {
                 WebDavUploaderFactory.base(URI.create("webdav://[::1]:8080/a%20b"), false));
     }
 
+    /** Quirk: the password file is read by create(), so a missing one is an option error there. */
     @Test
     void anUnreadablePasswordFileIsAnOptionError() {
         Map<String, String> options = new HashMap<>(options());
@@ -244,6 +203,7 @@ class TestWebDavUploaderContract extends AbstractUploaderContractTest {
         assertTrue(e.getMessage().endsWith("no such file"), e.getMessage());
     }
 
+    /** Quirk: a server without create_full_put_path needs each collection made with MKCOL. */
     @Test
     void collectionsAreCreatedWithMkcolWhenTheServerDoesNotCreateThem() throws Exception {
         try (NginxWebDav strict = NginxWebDav.start(USER, PASSWORD, false);
