@@ -13,6 +13,7 @@ import dev.lifeboat.process.Reaper;
 import dev.lifeboat.process.SignalRouter;
 import dev.lifeboat.process.SpoolFile;
 import dev.lifeboat.process.SupervisedChild;
+import dev.lifeboat.ship.Fetcher;
 import dev.lifeboat.ship.Manifest;
 import dev.lifeboat.ship.Shipper;
 import dev.lifeboat.spi.UploadControl;
@@ -139,6 +140,29 @@ public final class Lifeboat {
             return 0;
         } catch (IOException e) {
             log.error("check failed: " + config.destination() + ": " + Log.describe(e), e);
+            return 1;
+        }
+    }
+
+    /**
+     * {@code lifeboat fetch RUN-URI DIR}: downloads the run at the configured destination into {@code dir},
+     * reassembled and verified. Returns 0 when everything listed is there and verified, 1 otherwise, with
+     * one line on {@code out} for each problem.
+     */
+    public int fetch(Path dir, PrintStream out) throws InterruptedException {
+        configureLibraryLogging(log.isDebug());
+        UploaderFactory factory = registry.find(config.scheme());
+        try (Uploader uploader = UploaderService.create(factory, config)) {
+            Files.createDirectories(dir);
+            Fetcher.Result result = new Fetcher(uploader, log).fetch(dir);
+            for (String problem : result.problems()) {
+                out.println(problem);
+            }
+            out.println((result.problems().isEmpty() ? "ok: " : "") + result.fetched().size() + " file(s) from "
+                    + config.destination() + " in " + dir + ", every SHA-256 verified");
+            return result.problems().isEmpty() ? 0 : 1;
+        } catch (IOException e) {
+            log.error("fetch failed: " + config.destination() + ": " + Log.describe(e), e);
             return 1;
         }
     }

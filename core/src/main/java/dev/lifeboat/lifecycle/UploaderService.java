@@ -85,14 +85,7 @@ public final class UploaderService implements UploaderSource, AutoCloseable {
     /** Creates an uploader for {@code config} and checks its destination; one-line errors. */
     public static Uploader createAndCheck(UploaderFactory factory, LifeboatConfig config, UploadControl control)
             throws IOException, InterruptedException {
-        Uploader uploader;
-        try {
-            uploader = factory.create(config.destination(), config.uploaderOptions(), context(config));
-        } catch (InvalidOptionException e) {
-            throw new IOException((e.key() == null ? "" : factory.optionPrefix() + "." + e.key() + ": ") + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new IOException("the " + factory.scheme() + " uploader failed to start: " + Log.describe(e), e);
-        }
+        Uploader uploader = create(factory, config);
         try {
             uploader.check(control);
             return uploader;
@@ -102,6 +95,17 @@ public final class UploaderService implements UploaderSource, AutoCloseable {
                 throw new IOException(Log.describe(e), e);
             }
             throw e;
+        }
+    }
+
+    /** Creates an uploader for {@code config}'s destination, without checking it; one-line errors. */
+    public static Uploader create(UploaderFactory factory, LifeboatConfig config) throws IOException {
+        try {
+            return factory.create(config.destination(), config.uploaderOptions(), context(config));
+        } catch (InvalidOptionException e) {
+            throw new IOException((e.key() == null ? "" : factory.optionPrefix() + "." + e.key() + ": ") + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new IOException("the " + factory.scheme() + " uploader failed to start: " + Log.describe(e), e);
         }
     }
 

@@ -61,6 +61,7 @@ public final class Tracker {
         final List<String> notes = new ArrayList<>();
         boolean ended;
         boolean sealed;
+        boolean movedAway;
 
         Followed(String key, String origin, Object identity, Capture capture, FileChannel channel, Path path) {
             this.key = key;
@@ -244,11 +245,13 @@ public final class Tracker {
             f.close();
             return null;
         }
+        if (!matched && !f.movedAway && !isStill(f)) {
+            f.movedAway = true;
+            f.notes.add("moved away from " + f.path + " (renamed or deleted) after " + f.shipped
+                    + " bytes were shipped; what it held then is shipped under this key");
+        }
         if (!matched && size <= f.shipped) {
             // renamed out of every glob or deleted, and shipped to its end: nothing more will come
-            if (f.path != null && !Files.exists(f.path)) {
-                f.notes.add("gone from " + f.path + " after " + f.shipped + " bytes");
-            }
             f.close();
             return null;
         }

@@ -20,8 +20,13 @@ final class Runs {
     private Runs() {}
 
     static LifeboatConfig config(Path archive, Path spool, List<String> logs, Duration grace, Duration childTimeout) {
+        return config(archive, spool, logs, grace, childTimeout, Duration.ZERO);
+    }
+
+    static LifeboatConfig config(Path archive, Path spool, List<String> logs, Duration grace, Duration childTimeout,
+            Duration shipInterval) {
         return new LifeboatConfig(archive.toUri(), logs, grace, childTimeout, "run-{start-ms}-{pid}", Map.of(), 4, 2,
-                1 << 20, false, false, spool, Duration.ZERO);
+                1 << 20, false, false, spool, shipInterval);
     }
 
     static UploaderRegistry registry() {
@@ -40,6 +45,21 @@ final class Runs {
     }
 
     static JsonNode manifest(Path run) throws IOException {
-        return JSON.readTree(run.resolve("manifest.json").toFile());
+        return manifest(run, "manifest.json");
+    }
+
+    static JsonNode manifest(Path run, String name) throws IOException {
+        return JSON.readTree(run.resolve(name).toFile());
+    }
+
+    static String sha256(Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
+    static String crc32c(Path file) throws IOException {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(Files.readAllBytes(file));
+        return dev.lifeboat.spi.Checksums.crc(crc);
     }
 }

@@ -1,28 +1,14 @@
 package dev.lifeboat.lifecycle;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lifeboat.base.Budget;
-import dev.lifeboat.base.Log;
-import dev.lifeboat.base.RunInfo;
-import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.process.ChildProcess;
-import dev.lifeboat.process.OutputCapture;
-import dev.lifeboat.process.Reaper;
 import dev.lifeboat.process.Signals;
-import dev.lifeboat.process.SpoolFile;
-import dev.lifeboat.process.SupervisedChild;
-import dev.lifeboat.ship.ShippingPipeline;
-import dev.lifeboat.ship.Shipper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -39,57 +25,13 @@ class TestSupervisor {
     @TempDir
     Path dir;
 
-    private final Log log = Log.stderr(false, false);
-
-    /** A supervisor over {@code script}, and how to build its shipping side. */
-    private final class Rig {
-        final Budget budget;
-        final SupervisedChild child;
-        final Supervisor supervisor;
-        final LifeboatConfig config;
-        final RunInfo run;
-        final Path archive = dir.resolve("archive");
-
-        Rig(Duration grace, Duration childTimeout, String script) throws Exception {
-            Files.createDirectories(archive);
-            Path spool = dir.resolve("spool");
-            Files.createDirectories(spool);
-            config = Runs.config(archive, spool, List.of(), grace, childTimeout);
-            run = new RunInfo("run-1", Instant.now(), "host", List.of("sh", "-c", script));
-            ChildProcess process = Reaper.get().spawn(List.of("sh", "-c", script), System.getenv(), false);
-            child = new SupervisedChild(process,
-                    OutputCapture.stdout(process, new SpoolFile(spool.resolve("stdout.spool"), 1 << 20)),
-                    OutputCapture.stderr(process, new SpoolFile(spool.resolve("stderr.spool"), 1 << 20)));
-            budget = Budget.of(grace, childTimeout);
-            supervisor = new Supervisor(budget, child, false, log);
-        }
-
-        Shutdown shutdown() {
-            UploaderService uploaders = new UploaderService(config, Runs.registry(), log, PrecheckedUploader.none());
-            return new Shutdown(config, budget, uploaders,
-                    new Shipper(config, run, budget, new ShippingPipeline(config, log), log), log);
-        }
-
-        int run() throws InterruptedException {
-            return supervisor.run(this::shutdown);
-        }
-
-        JsonNode manifest() throws Exception {
-            return Runs.manifest(archive.resolve("run-1"));
-        }
-
-        String shipped(String key) throws Exception {
-            return Files.readString(archive.resolve("run-1").resolve(key), UTF_8);
-        }
-    }
-
     /** A script that says it is ready (its traps are set) by creating {@code marker}. */
-    private static String ready(Path marker) {
+    static String ready(Path marker) {
         return "touch '" + marker + "'";
     }
 
     /** Hands {@code signals} to the supervisor, as the router would, once the script is ready. */
-    private static Thread signalWhenReady(Rig rig, Path marker, int... signals) {
+    static Thread signalWhenReady(Rig rig, Path marker, int... signals) {
         Thread signaller = new Thread(() -> {
             try {
                 awaitFile(marker);
@@ -104,7 +46,7 @@ class TestSupervisor {
         return signaller;
     }
 
-    private static void awaitFile(Path file) throws InterruptedException {
+    static void awaitFile(Path file) throws InterruptedException {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(file)) {
             if (System.nanoTime() - until > 0) {
@@ -116,7 +58,7 @@ class TestSupervisor {
 
     @Test
     void aChildThatExitsOnItsOwnStartsTheBudgetAndItsOutputIsShipped() throws Exception {
-        Rig rig = new Rig(Duration.ofSeconds(10), Duration.ofSeconds(5), "echo out; echo err >&2; exit 3");
+        Rig rig = new Rig(dir, Duration.ofSeconds(10), Duration.ofSeconds(5), "echo out; echo err >&2; exit 3");
         assertEquals(3, rig.run());
         assertEquals(Supervisor.State.DONE, rig.supervisor.state());
         assertTrue(rig.budget.isStarted(), "the child's exit started the budget");
@@ -132,7 +74,7 @@ class TestSupervisor {
     @Test
     void aStopSignalIsForwardedAndTheChildsStatusPassedOn() throws Exception {
         Path marker = dir.resolve("ready");
-        Rig rig = new Rig(Duration.ofSeconds(10), Duration.ofSeconds(5),
+        Rig rig = new Rig(dir, Duration.ofSeconds(10), Duration.ofSeconds(5),
                 "trap 'echo got TERM; exit 0' TERM; " + ready(marker) + "; while :; do sleep 0.05; done");
         Thread signaller = signalWhenReady(rig, marker, Signals.SIGTERM);
         assertEquals(0, rig.run());
@@ -148,7 +90,7 @@ class TestSupervisor {
     @Test
     void aChildThatIgnoresTheStopIsKilledAtTheChildTimeoutAndTheRunEndsWithinTheBudget() throws Exception {
         Path marker = dir.resolve("ready");
-        Rig rig = new Rig(Duration.ofSeconds(3), Duration.ofMillis(500),
+        Rig rig = new Rig(dir, Duration.ofSeconds(3), Duration.ofMillis(500),
                 "trap '' TERM; " + ready(marker) + "; while :; do sleep 0.05; done");
         // a second stop changes nothing
         Thread signaller = signalWhenReady(rig, marker, Signals.SIGTERM, Signals.SIGTERM);
@@ -167,7 +109,7 @@ class TestSupervisor {
     @Test
     void otherSignalsAreForwardedWithoutStartingTheBudget() throws Exception {
         Path marker = dir.resolve("ready");
-        Rig rig = new Rig(Duration.ofSeconds(10), Duration.ofSeconds(5),
+        Rig rig = new Rig(dir, Duration.ofSeconds(10), Duration.ofSeconds(5),
                 "trap 'echo got HUP; exit 5' HUP; " + ready(marker) + "; while :; do sleep 0.05; done");
         Thread signaller = signalWhenReady(rig, marker, Signals.SIGHUP);
         assertEquals(5, rig.run());
@@ -179,7 +121,7 @@ class TestSupervisor {
 
     @Test
     void aChildKilledByASignalIsACrash() throws Exception {
-        Rig rig = new Rig(Duration.ofSeconds(10), Duration.ofSeconds(5), "kill -SEGV $$");
+        Rig rig = new Rig(dir, Duration.ofSeconds(10), Duration.ofSeconds(5), "kill -SEGV $$");
         assertEquals(128 + 11, rig.run());
         JsonNode m = rig.manifest();
         assertEquals("CHILD_CRASH", m.path("stop").path("reason").asText());
@@ -188,7 +130,7 @@ class TestSupervisor {
 
     @Test
     void withoutAShippingSideTheChildIsStillSupervisedAndItsStatusPassedOn() throws Exception {
-        Rig rig = new Rig(Duration.ofSeconds(10), Duration.ofSeconds(5), "exit 9");
+        Rig rig = new Rig(dir, Duration.ofSeconds(10), Duration.ofSeconds(5), "exit 9");
         Supplier<Shutdown> broken = () -> {
             throw new NoClassDefFoundError("com/google/inject/Guice");
         };

@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Runs COMMAND as its child and, when a stop signal arrives or the child exits, ships the "
                 + "configured logs and the child's output to the destination within the grace period.%n"
-                + "Commands: upload, check, plugins (lifeboat COMMAND --help).")
+                + "Commands: upload, check, fetch, plugins (lifeboat COMMAND --help).")
 public final class Main implements Callable<Integer> {
     @Mixin
     Options options;
@@ -61,6 +61,9 @@ public final class Main implements Callable<Integer> {
                     break;
                 case "plugins":
                     cli.addSubcommand(new PluginsCommand());
+                    break;
+                case "fetch":
+                    cli.addSubcommand(new FetchCommand());
                     break;
                 default:
                     break;
@@ -111,7 +114,7 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
         Log log = Log.stderr(options.debug, options.quiet);
         if (command.isEmpty()) {
-            log.error("no COMMAND given: lifeboat [OPTIONS] -- COMMAND [ARG...] (or lifeboat upload|check|plugins)");
+            log.error("no COMMAND given: lifeboat [OPTIONS] -- COMMAND [ARG...] (or lifeboat upload|check|fetch|plugins)");
             return Lifeboat.CONFIG_ERROR;
         }
         Lifeboat lifeboat = load(options, log);
@@ -143,6 +146,29 @@ public final class Main implements Callable<Integer> {
         public Integer call() throws Exception {
             Lifeboat lifeboat = load(options, Log.stderr(options.debug, options.quiet));
             return lifeboat == null ? Lifeboat.CONFIG_ERROR : lifeboat.check(System.out);
+        }
+    }
+
+    @Command(name = "fetch", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Downloads one run, sealed or not, into DIR with the layout of a sealed run: pieces "
+                    + "reassembled, every SHA-256 verified. Exit status 0 when everything listed is there and verified, "
+                    + "1 otherwise (one line per problem), 2 for a configuration error.")
+    static final class FetchCommand implements Callable<Integer> {
+        @Mixin
+        Options options;
+
+        @Parameters(index = "0", paramLabel = "RUN-URI",
+                description = "the run's folder, e.g. s3://bucket/logs/host/20261202T101500Z-1234")
+        String run;
+
+        @Parameters(index = "1", paramLabel = "DIR", description = "where to put the run's files")
+        java.nio.file.Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            options.destination = run;
+            Lifeboat lifeboat = load(options, Log.stderr(options.debug, options.quiet));
+            return lifeboat == null ? Lifeboat.CONFIG_ERROR : lifeboat.fetch(dir, System.out);
         }
     }
 

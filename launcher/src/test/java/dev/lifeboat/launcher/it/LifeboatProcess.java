@@ -100,6 +100,14 @@ final class LifeboatProcess {
         }
     }
 
+    /** SIGKILLs the process group {@code leader} leads: Lifeboat and its child together, as the kernel's OOM killer does. */
+    static void killGroup(long leader) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-KILL", "--", "-" + leader).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -KILL -- -" + leader + " failed");
+        }
+    }
+
     /** Waits for the exit; fails the test if Lifeboat is still running after {@code seconds}. */
     int waitFor(long seconds) throws InterruptedException, IOException {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {

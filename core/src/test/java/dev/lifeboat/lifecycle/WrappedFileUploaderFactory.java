@@ -1,0 +1,107 @@
+package dev.lifeboat.lifecycle;
+
+import dev.lifeboat.spi.InvalidOptionException;
+import dev.lifeboat.spi.SourceFile;
+import dev.lifeboat.spi.UploadCancelledException;
+import dev.lifeboat.spi.UploadControl;
+import dev.lifeboat.spi.UploadResult;
+import dev.lifeboat.spi.Uploader;
+import dev.lifeboat.spi.UploaderContext;
+import dev.lifeboat.spi.UploaderFactory;
+import dev.lifeboat.uploader.file.FileUploaderFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The real file uploader behind switches a test turns: a destination that is down, an uploader that
+ * cannot concatenate (as a plugin may), one whose concatenation takes until it is cancelled.
+ */
+final class WrappedFileUploaderFactory implements UploaderFactory {
+    enum Concatenation { SUPPORTED, UNSUPPORTED, UNTIL_CANCELLED }
+
+    final AtomicBoolean down = new AtomicBoolean();
+    final AtomicInteger refused = new AtomicInteger();
+    private final Concatenation concatenation;
+    private final FileUploaderFactory files = new FileUploaderFactory();
+
+    WrappedFileUploaderFactory(Concatenation concatenation) {
+        this.concatenation = concatenation;
+    }
+
+    @Override
+    public String scheme() {
+        return "file";
+    }
+
+    @Override
+    public Set<String> optionKeys() {
+        return files.optionKeys();
+    }
+
+    @Override
+    public Uploader create(URI destination, Map<String, String> options, UploaderContext context)
+            throws IOException, InvalidOptionException {
+        Uploader file = files.create(destination, options, context);
+        return new Uploader() {
+            @Override
+            public void check(UploadControl control) throws IOException, InterruptedException {
+                file.check(control);
+            }
+
+            @Override
+            public UploadResult upload(SourceFile source, String key, UploadControl control)
+                    throws IOException, InterruptedException {
+                if (down.get()) {
+                    refused.incrementAndGet();
+                    throw new IOException("the destination is down");
+                }
+                return file.upload(source, key, control);
+            }
+
+            @Override
+            public boolean supportsConcatenation() {
+                return concatenation != Concatenation.UNSUPPORTED;
+            }
+
+            @Override
+            public UploadResult concatenate(List<String> sourceKeys, String targetKey, UploadControl control)
+                    throws IOException, InterruptedException {
+                if (concatenation == Concatenation.UNTIL_CANCELLED) {
+                    CountDownLatch cancelled = new CountDownLatch(1);
+                    control.onCancel(cancelled::countDown);
+                    cancelled.await(control.remaining().toNanos(), TimeUnit.NANOSECONDS);
+                    throw new UploadCancelledException("cancelled while joining " + targetKey);
+                }
+                return file.concatenate(sourceKeys, targetKey, control);
+            }
+
+            @Override
+            public void delete(String key, UploadControl control) throws IOException, InterruptedException {
+                file.delete(key, control);
+            }
+
+            @Override
+            public boolean supportsRead() {
+                return true;
+            }
+
+            @Override
+            public InputStream open(String key, UploadControl control) throws IOException, InterruptedException {
+                return file.open(key, control);
+            }
+
+            @Override
+            public void close() throws IOException {
+                file.close();
+            }
+        };
+    }
+}
