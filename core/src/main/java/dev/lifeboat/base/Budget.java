@@ -32,8 +32,10 @@ import java.util.function.LongSupplier;
  *       most 2 s, for the kernel to report the child gone.</li>
  *   <li><b>Drain</b> ({@link #drainUntil}): up to a tenth of what is left, at most 500 ms, for the
  *       child's last output to reach the capture.</li>
- *   <li><b>Uploads</b> ({@link #uploadDeadline}): until the exit less the manifest's reserve; at that
- *       moment uploads in flight are cancelled and get {@link #CANCEL_GRACE} to return.</li>
+ *   <li><b>Uploads</b> ({@link #uploadDeadline}): the last round and the seal, until the exit less the
+ *       manifest's reserve; at that moment uploads in flight are cancelled and get {@link #CANCEL_GRACE}
+ *       to return. A round in flight when the budget starts is cut short at once: what it completed is
+ *       kept, the rest goes in the last round.</li>
  *   <li><b>Manifest</b> ({@link #manifestReserve}): a seventh of what is left when shipping begins,
  *       between 200 ms and 2 s, for writing and shipping {@code manifest.json} last.</li>
  * </ul>

@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 
 /**
  * Assembles a run, in one place for every command: the launcher parses the command line, loads the
@@ -44,6 +45,7 @@ public final class Lifeboat {
     private final UploaderRegistry registry;
     private final Log log;
     private final SignalRouter signals;
+    private final IntConsumer halt;
 
     /**
      * @param config the validated configuration
@@ -51,10 +53,20 @@ public final class Lifeboat {
      * @param signals the signals caught since Lifeboat started, to be attached to the run
      */
     public Lifeboat(LifeboatConfig config, UploaderRegistry registry, Log log, SignalRouter signals) {
+        this(config, registry, log, signals, code -> Runtime.getRuntime().halt(code));
+    }
+
+    /**
+     * As the public constructor, with the watchdog ending the run through {@code halt}. The watchdog stays
+     * armed after a command returns, through the JVM's exit (a shutdown hook that hangs is one of the
+     * things it guards against); a test that runs commands in its own JVM passes a halt that does not end it.
+     */
+    Lifeboat(LifeboatConfig config, UploaderRegistry registry, Log log, SignalRouter signals, IntConsumer halt) {
         this.config = config;
         this.registry = registry;
         this.log = log;
         this.signals = signals;
+        this.halt = halt;
     }
 
     /** {@code lifeboat -- COMMAND}: runs the child, ships when it stops; returns Lifeboat's exit status. */
@@ -96,7 +108,7 @@ public final class Lifeboat {
                 OutputCapture.stderr(process, err));
         Budget budget = Budget.of(config.gracePeriod(), config.childTimeout());
         Supervisor supervisor = new Supervisor(budget, child, config.processGroup(), log);
-        Watchdog.guard(budget, supervisor::exitStatusNow, log);
+        Watchdog.guard(budget, supervisor::exitStatusNow, log, halt);
         signals.attach(supervisor::onSignal);
 
         // everything below is only needed at shutdown: it loads while the child runs
@@ -116,7 +128,7 @@ public final class Lifeboat {
         configureLibraryLogging(log.isDebug());
         RunInfo run = runInfo(Instant.now(), List.of());
         Budget budget = Budget.of(config.gracePeriod(), config.childTimeout());
-        Watchdog.guard(budget, () -> 1, log);
+        Watchdog.guard(budget, () -> 1, log, halt);
         signals.attach((signal, arrived) -> log.info("received a signal while uploading; carrying on within the deadline"));
         budget.start(budget.now());
         Shipper.Outcome outcome = shutdown(config, run, budget, PrecheckedUploader.none())

@@ -23,12 +23,7 @@ final class Watchdog {
         this.halt = halt;
     }
 
-    /** Guards {@code budget}: arms when it starts and halts the JVM through {@code Runtime.halt}. */
-    static void guard(Budget budget, IntSupplier status, Log log) {
-        guard(budget, status, log, code -> Runtime.getRuntime().halt(code));
-    }
-
-    /** As {@link #guard(Budget, IntSupplier, Log)}, ending through {@code halt} instead (for tests). */
+    /** Guards {@code budget}: arms when it starts, and ends the run through {@code halt} (Runtime.halt). */
     static void guard(Budget budget, IntSupplier status, Log log, IntConsumer halt) {
         Watchdog watchdog = new Watchdog(budget, status, log, halt);
         budget.onStart(watchdog::arm);

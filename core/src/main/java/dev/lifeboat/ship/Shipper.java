@@ -155,7 +155,7 @@ public final class Shipper {
         if (!last && !items.isEmpty()) {
             long bytes = report.shipped().stream().mapToLong(Manifest.Shipped::size).sum();
             String failed = report.notShipped().isEmpty() ? "" : ", " + report.notShipped().size() + " left for the next round";
-            log.info("round " + rounds + ": shipped " + report.shipped().size() + " piece(s), " + humanBytes(bytes)
+            log.debug("round " + rounds + ": shipped " + report.shipped().size() + " piece(s), " + humanBytes(bytes)
                     + failed + " in " + TimeUnit.NANOSECONDS.toMillis(budget.now() - started) + " ms");
         }
         return new Round(report, collected.skipped(), pending);

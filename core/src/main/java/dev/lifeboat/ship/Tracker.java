@@ -38,6 +38,8 @@ import java.util.zip.CRC32C;
 public final class Tracker {
     private static final int BUFFER = 1 << 20;
     private static final String PIECES = "pieces/";
+    /** Rounds a file no glob matches any more is kept open without growing before it is let go. */
+    static final int QUIET_ROUNDS_BEFORE_CLOSE = 5;
 
     /** A piece of a file that reached the destination. */
     public record Piece(String key, long offset, long size, String sha256) {}
@@ -62,6 +64,7 @@ public final class Tracker {
         boolean ended;
         boolean sealed;
         boolean movedAway;
+        int quietRounds;
 
         Followed(String key, String origin, Object identity, Capture capture, FileChannel channel, Path path) {
             this.key = key;
@@ -250,14 +253,15 @@ public final class Tracker {
             f.notes.add("moved away from " + f.path + " (renamed or deleted) after " + f.shipped
                     + " bytes were shipped; what it held then is shipped under this key");
         }
-        if (!matched && size <= f.shipped) {
-            // renamed out of every glob or deleted, and shipped to its end: nothing more will come
-            f.close();
-            return null;
-        }
         if (size <= f.shipped) {
+            // renamed out of every glob or deleted, and shipped to its end: once it has stayed so for a
+            // few rounds (an application writes on to a renamed file until it reopens its log) it is let go
+            if (!matched && ++f.quietRounds >= QUIET_ROUNDS_BEFORE_CLOSE) {
+                f.close();
+            }
             return null;
         }
+        f.quietRounds = 0;
         boolean direct = last && f.pieces.isEmpty() && f.shipped == 0 && matched && isStill(f);
         if (direct) {
             // as without continuous shipping: the file itself, up to the size measured now

@@ -28,8 +28,9 @@ class TestLifeboat {
 
     private final Log log = Log.stderr(false, false);
 
+    /** The watchdog outlives each command: here it must not end the test's JVM. */
     private Lifeboat lifeboat(LifeboatConfig config) {
-        return new Lifeboat(config, Runs.registry(), log, SignalRouter.detached());
+        return new Lifeboat(config, Runs.registry(), log, SignalRouter.detached(), code -> { });
     }
 
     private LifeboatConfig config(Path archive, List<String> logs) throws Exception {

@@ -20,6 +20,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -68,46 +69,7 @@ final class FileUploader implements Uploader {
         Keys.check(key);
         ensureOpen();
         control.checkCancelled();
-        Path target = resolve(key);
-        Files.createDirectories(target.getParent());
-        Path temp = target.resolveSibling("." + target.getFileName() + ".lifeboat-" + UUID.randomUUID() + ".tmp");
-        MessageDigest sha256 = sha256();
-        boolean done = false;
-        try (InputStream in = source.openStream();
-             FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            byte[] buffer = new byte[(int) Math.min(CHUNK, Math.max(1, source.size()))];
-            long written = 0;
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                control.checkCancelled();
-                sha256.update(buffer, 0, n);
-                ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
-                while (bb.hasRemaining()) {
-                    out.write(bb);
-                }
-                written += n;
-                control.addProgress(n);
-            }
-            if (written != source.size()) {
-                throw new IOException("read " + written + " of " + source.size() + " bytes from " + source.path());
-            }
-            if (fsync) {
-                out.force(true);
-            }
-            control.checkCancelled();
-            out.close();
-            move(temp, target);
-            if (fsync) {
-                syncDirectory(target.getParent());
-            }
-            done = true;
-            return new UploadResult(target.toUri().toString(), written, UploadResult.SHA_256,
-                    Checksums.base64(sha256.digest()), true);
-        } finally {
-            if (!done) {
-                Files.deleteIfExists(temp);
-            }
-        }
+        return write(resolve(key), List.of(source::openStream), source.size(), "from " + source.path(), control);
     }
 
     @Override
@@ -118,39 +80,61 @@ final class FileUploader implements Uploader {
     @Override
     public UploadResult concatenate(List<String> sourceKeys, String targetKey, UploadControl control)
             throws IOException {
+        Keys.check(targetKey);
         ensureOpen();
         control.checkCancelled();
         if (sourceKeys.isEmpty()) {
             throw new IllegalArgumentException("nothing to concatenate into " + targetKey);
         }
-        Path target = resolve(Keys.check(targetKey));
-        List<Path> sources = new java.util.ArrayList<>();
+        List<Source> sources = new ArrayList<>();
         for (String key : sourceKeys) {
             Path source = resolve(Keys.check(key));
             if (!Files.isRegularFile(source)) {
                 throw new NoSuchFileException(source.toString());
             }
-            sources.add(source);
+            sources.add(() -> Files.newInputStream(source));
         }
+        return write(resolve(targetKey), sources, -1, "", control);
+    }
+
+    /** Bytes to write, opened when their turn comes. */
+    @FunctionalInterface
+    private interface Source {
+        InputStream open() throws IOException;
+    }
+
+    /**
+     * Writes {@code sources}, in order, to a temporary name beside {@code target}, hashing them, then
+     * fsyncs and renames it into place.
+     *
+     * @param expected the bytes the sources must hold, or -1
+     */
+    private UploadResult write(Path target, List<Source> sources, long expected, String what, UploadControl control)
+            throws IOException {
         Files.createDirectories(target.getParent());
         Path temp = target.resolveSibling("." + target.getFileName() + ".lifeboat-" + UUID.randomUUID() + ".tmp");
         MessageDigest sha256 = sha256();
         boolean done = false;
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+            byte[] buffer = new byte[(int) (expected < 0 ? CHUNK : Math.min(CHUNK, Math.max(1, expected)))];
             long written = 0;
-            for (Path source : sources) {
-                try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
-                    while (in.read(buffer.clear()) > 0) {
+            for (Source source : sources) {
+                try (InputStream in = source.open()) {
+                    int n;
+                    while ((n = in.read(buffer)) > 0) {
                         control.checkCancelled();
-                        buffer.flip();
-                        sha256.update(buffer.duplicate());
-                        written += buffer.remaining();
-                        while (buffer.hasRemaining()) {
-                            out.write(buffer);
+                        sha256.update(buffer, 0, n);
+                        ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
+                        while (bb.hasRemaining()) {
+                            out.write(bb);
                         }
+                        written += n;
+                        control.addProgress(n);
                     }
                 }
+            }
+            if (expected >= 0 && written != expected) {
+                throw new IOException("read " + written + " of " + expected + " bytes " + what);
             }
             if (fsync) {
                 out.force(true);
