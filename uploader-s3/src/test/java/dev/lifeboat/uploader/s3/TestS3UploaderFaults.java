@@ -108,15 +108,8 @@ class TestS3UploaderFaults {
         return server.client().listMultipartUploads(b -> b.bucket(BUCKET)).uploads();
     }
 
-    /** Waits, boundedly, for aborts that run once in-flight parts have stopped. */
     private static List<MultipartUpload> openUploadsAfterSettling() throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        List<MultipartUpload> open = openUploads();
-        while (!open.isEmpty() && System.nanoTime() < until) {
-            Thread.sleep(100);
-            open = openUploads();
-        }
-        return open;
+        return server.openUploadsAfterSettling(BUCKET);
     }
 
     // ---- integrity -------------------------------------------------------------------------------
@@ -372,23 +365,9 @@ class TestS3UploaderFaults {
         try (Uploader uploader = uploader(Map.of("multipart-threshold", "5MiB", "part-size", "5MiB",
                 "concurrency", "2"))) {
             UploadControl control = timeout(120);
-            ExecutorService pool = Executors.newSingleThreadExecutor();
-            try {
-                Future<UploadResult> upload = pool.submit(() -> uploader.upload(source(large), "cancel.bin", control));
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (control.progress() < (10L << 20) && !upload.isDone() && System.nanoTime() < until) {
-                    Thread.sleep(5);
-                }
-                control.cancel();
-                try {
-                    upload.get(60, TimeUnit.SECONDS);
-                    fail("48 MiB should not have gone up before the cancel at 10 MiB");
-                } catch (ExecutionException e) {
-                    assertTrue(e.getCause() instanceof UploadCancelledException, String.valueOf(e.getCause()));
-                }
-            } finally {
-                pool.shutdownNow();
-            }
+            // 48 MiB cannot have gone up before the cancel at 10 MiB
+            S3ProxyServer.assertCancelledAfter(control, 10L << 20,
+                    () -> uploader.upload(source(large), "cancel.bin", control));
             assertEquals(List.of(), openUploadsAfterSettling(), "no multipart upload left open");
             assertFalse(server.read(BUCKET, "faults/cancel.bin").isPresent(), "no object under the final key");
             // the uploader stays usable
