@@ -7,19 +7,28 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongFunction;
 import software.amazon.awssdk.http.ContentStreamProvider;
 
 /**
- * The bytes {@code [offset, offset + length)} of a source file as a request body. Every stream the SDK opens
- * (one per attempt) reads the file afresh, computes the local checksum as it goes and stops with an
+ * The bytes {@code [offset, offset + length)} of a source file, or {@code length} bytes of any stream that
+ * can be opened again (the objects a concatenation reads back), as a request body. Every stream the SDK opens
+ * (one per attempt) reads the bytes afresh, computes the local checksum as it goes and stops with an
  * {@link IOException} once the upload is cancelled or stopped, so that a cancelled request never delivers a
  * complete body. Sent through {@link #committing}, a body commits its call when a stream reaches its end: from
  * then on the request may already be committed by the server and is waited for rather than abandoned, and
  * a call given up before that point gets no last bytes.
  */
 final class RangeBody implements ContentStreamProvider {
-    private final SourceFile source;
-    private final long offset;
+    /** Opens the bytes from their start, once per attempt. */
+    @FunctionalInterface
+    interface Opener {
+        InputStream open() throws IOException;
+    }
+
+    private final Opener opener;
+    /** The message for bytes that end early, from the number missing. */
+    private final LongFunction<String> endedEarly;
     private final long length;
     private final UploadControl control;
     private final BooleanSupplier stopped;
@@ -29,8 +38,15 @@ final class RangeBody implements ContentStreamProvider {
 
     RangeBody(SourceFile source, long offset, long length, UploadControl control, BooleanSupplier stopped,
               S3Config.Checksum algorithm) {
-        this.source = source;
-        this.offset = offset;
+        this(() -> source.openStream(offset), missing -> "file shrank while it was read: " + source.path() + " has "
+                + missing + " bytes fewer than the " + source.size() + " measured", length, control, stopped,
+                algorithm);
+    }
+
+    RangeBody(Opener opener, LongFunction<String> endedEarly, long length, UploadControl control,
+              BooleanSupplier stopped, S3Config.Checksum algorithm) {
+        this.opener = opener;
+        this.endedEarly = endedEarly;
         this.length = length;
         this.control = control;
         this.stopped = stopped;
@@ -55,7 +71,7 @@ final class RangeBody implements ContentStreamProvider {
     @Override
     public InputStream newStream() {
         try {
-            return new Reading(source.openStream(offset));
+            return new Reading(opener.open());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -97,8 +113,7 @@ final class RangeBody implements ContentStreamProvider {
             }
             int n = in.read(b, off, (int) Math.min(len, left));
             if (n < 0) {
-                throw new IOException("file shrank while it was read: " + source.path() + " has " + left
-                        + " bytes fewer than the " + source.size() + " measured");
+                throw new IOException(endedEarly.apply(left));
             }
             running.update(b, off, n);
             left -= n;

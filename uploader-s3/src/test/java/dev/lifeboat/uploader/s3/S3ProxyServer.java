@@ -1,5 +1,10 @@
 package dev.lifeboat.uploader.s3;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.lifeboat.spi.UploadCancelledException;
+import dev.lifeboat.spi.UploadControl;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -7,7 +12,14 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
@@ -19,6 +31,7 @@ import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
@@ -105,6 +118,41 @@ final class S3ProxyServer implements AutoCloseable {
 
     ResponseInputStream<GetObjectResponse> stream(String bucket, String key) {
         return client().getObject(b -> b.bucket(bucket).key(key));
+    }
+
+    /** The multipart uploads open in a bucket, waiting boundedly for aborts that run once in-flight parts stop. */
+    List<MultipartUpload> openUploadsAfterSettling(String bucket) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        List<MultipartUpload> open = client().listMultipartUploads(b -> b.bucket(bucket)).uploads();
+        while (!open.isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(100);
+            open = client().listMultipartUploads(b -> b.bucket(bucket)).uploads();
+        }
+        return open;
+    }
+
+    /**
+     * Runs {@code work} on a thread of its own, cancels {@code control} once it reported {@code bytes} of
+     * progress, and asserts that the work then ends with {@link UploadCancelledException}.
+     */
+    static void assertCancelledAfter(UploadControl control, long bytes, Callable<?> work) throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> running = pool.submit(work);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (control.progress() < bytes && !running.isDone() && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            control.cancel();
+            try {
+                running.get(60, TimeUnit.SECONDS);
+                fail("the work should not have finished before the cancel at " + bytes + " bytes");
+            } catch (ExecutionException e) {
+                assertTrue(e.getCause() instanceof UploadCancelledException, String.valueOf(e.getCause()));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     static byte[] readAll(InputStream in) throws IOException {
