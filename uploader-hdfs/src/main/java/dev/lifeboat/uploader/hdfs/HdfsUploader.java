@@ -62,6 +62,9 @@ import org.apache.hadoop.security.UserGroupInformation;
  * overwriting rename on HDFS). A failed or cancelled upload deletes its temporary file. The result
  * carries that CRC32C in {@link UploadResult}'s encoding, the base64 of its 4 big-endian bytes.
  *
+ * <p>Pieces are sealed on the namenode: {@link #concatenate} joins them with {@code concat}, which consumes
+ * them, and copies them only where the namenode cannot (see docs/uploader-hdfs.md).
+ *
  * <p>The blocking Hadoop calls of each upload run on a worker thread; the caller waits no longer than the
  * deadline, and cancellation interrupts the worker, which aborts the stream and deletes the temporary file.
  */
