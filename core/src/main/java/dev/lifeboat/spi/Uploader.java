@@ -58,8 +58,10 @@ public interface Uploader extends AutoCloseable {
     /**
      * Joins the objects at {@code sourceKeys}, in order, into one object at {@code targetKey}, on the
      * backend's side where it can (no bytes through Lifeboat). As with {@link #upload}, the target appears
-     * only complete, replacing anything there; the sources are left as they are. Must return or throw
-     * promptly once {@code control} is cancelled or its deadline passes.
+     * only complete, replacing anything there. The sources may be consumed (HDFS's concat moves their
+     * blocks into the target) or left as they are; Lifeboat removes what is left with {@link #delete}.
+     * Must return or throw promptly once {@code control} is cancelled or its deadline passes; a failed or
+     * cancelled call leaves the sources as they were.
      *
      * @param sourceKeys at least one key, each of an object this uploader shipped
      * @return the target: its location, its size (the sum of the sources') and its checksum if the

@@ -12,17 +12,24 @@ import dev.lifeboat.spi.UploadResult;
 import dev.lifeboat.spi.Uploader;
 import dev.lifeboat.spi.UploaderContext;
 import java.io.FileNotFoundException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.security.PrivilegedExceptionAction;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +49,7 @@ import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
+import org.apache.hadoop.ipc.RemoteException;
 import org.apache.hadoop.security.SecurityUtil;
 import org.apache.hadoop.security.UserGroupInformation;
 
@@ -54,6 +62,9 @@ import org.apache.hadoop.security.UserGroupInformation;
  * overwriting rename on HDFS). A failed or cancelled upload deletes its temporary file. The result
  * carries that CRC32C in {@link UploadResult}'s encoding, the base64 of its 4 big-endian bytes.
  *
+ * <p>Pieces are sealed on the namenode: {@link #concatenate} joins them with {@code concat}, which consumes
+ * them, and copies them only where the namenode cannot (see docs/uploader-hdfs.md).
+ *
  * <p>The blocking Hadoop calls of each upload run on a worker thread; the caller waits no longer than the
  * deadline, and cancellation interrupts the worker, which aborts the stream and deletes the temporary file.
  */
@@ -62,6 +73,8 @@ final class HdfsUploader implements Uploader {
     private static final String COMPOSITE_CRC32C = "COMPOSITE-CRC32C";
     private static final byte[] PROBE = "lifeboat write check\n".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_TEMP_NAME_PREFIX = 100;
+    /** The least time left in which a join on the namenode, which consumes the pieces, is started. */
+    private static final Duration JOIN_MARGIN = Duration.ofSeconds(1);
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final String scheme;
@@ -344,36 +357,58 @@ final class HdfsUploader implements Uploader {
 
     private UploadResult write(SourceFile source, Path target, UploadControl control, BoundedCall<?> call)
             throws IOException {
+        String action = "writing " + target;
+        InputStream opened;
+        try {
+            opened = source.openStream();
+        } catch (IOException e) {
+            throw failure(e, call, action);
+        }
+        try (InputStream in = opened) {
+            return writeTemporary(target, blockSize, source.size(), action, control, call, (out, crc, buffer) -> {
+                long written = pump(in, out, crc, buffer, control, call);
+                if (written != source.size()) {
+                    throw new IOException("read " + written + " of " + source.size() + " bytes from " + source.path());
+                }
+                return written;
+            });
+        }
+    }
+
+    /** Writes the bytes of a {@link #writeTemporary} into its open temporary file. */
+    @FunctionalInterface
+    private interface Feed {
+        /** Writes into {@code out}, adding every byte to {@code crc}; returns the number of bytes written. */
+        long into(FSDataOutputStream out, CRC32C crc, byte[] buffer) throws IOException;
+    }
+
+    /**
+     * Writes what {@code feed} gives to a temporary file next to {@code target}, compares HDFS's checksum
+     * of it with the CRC32C of the bytes sent, and renames it over {@code target}. A failure or cancellation
+     * deletes the temporary file.
+     *
+     * @param expected the number of bytes expected, to size the buffer
+     */
+    private UploadResult writeTemporary(Path target, long fileBlockSize, long expected, String action,
+            UploadControl control, BoundedCall<?> call, Feed feed) throws IOException {
         Path temp = temporaryFor(target);
         FSDataOutputStream out = null;
         boolean created = false;
         boolean done = false;
-        try (InputStream in = source.openStream()) {
+        try {
             requireCredentials();
             mkdirs(target.getParent());
             call.checkpoint();
-            out = fs.create(temp, filePermission, false, bufferSize, replication, blockSize, null);
+            out = fs.create(temp, filePermission, false, bufferSize, replication, fileBlockSize, null);
             created = true;
             boolean encrypted = out.getWrappedStream() instanceof CryptoOutputStream;
             CRC32C crc = new CRC32C();
-            byte[] buffer = new byte[(int) Math.min(CHUNK, Math.max(1, source.size()))];
-            long written = 0;
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                call.checkpoint();
-                out.write(buffer, 0, n);
-                crc.update(buffer, 0, n);
-                written += n;
-                control.addProgress(n);
-            }
-            if (written != source.size()) {
-                throw new IOException("read " + written + " of " + source.size() + " bytes from " + source.path());
-            }
-            call.checkpoint();
+            long written = feed.into(out, crc, new byte[(int) Math.min(CHUNK, Math.max(1, expected))]);
+            live(control, call);
             FSDataOutputStream closing = out;
             out = null;
             closing.close();
-            call.checkpoint();
+            live(control, call);
             // in an encryption zone HDFS checksums the encrypted bytes: nothing to compare with
             boolean verified = !encrypted && verify(fs, temp, written, crc.getValue());
             if (!call.commit()) {
@@ -383,10 +418,7 @@ final class HdfsUploader implements Uploader {
             done = true;
             return new UploadResult(target.toString(), written, UploadResult.CRC32C, Checksums.crc(crc), verified);
         } catch (IOException e) {
-            if (call.isGivenUp()) {
-                throw new UploadCancelledException("upload cancelled", e);
-            }
-            throw errors.translate(e, "writing " + target);
+            throw failure(e, call, action);
         } finally {
             if (!done) {
                 if (out != null) {
@@ -398,6 +430,337 @@ final class HdfsUploader implements Uploader {
                 }
             }
         }
+    }
+
+    /** Copies {@code in} to {@code out} in {@code buffer}-sized steps, looking for a give-up between them. */
+    private static long pump(InputStream in, FSDataOutputStream out, CRC32C crc, byte[] buffer, UploadControl control,
+            BoundedCall<?> call) throws IOException {
+        long written = 0;
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+            live(control, call);
+            out.write(buffer, 0, n);
+            crc.update(buffer, 0, n);
+            written += n;
+            control.addProgress(n);
+        }
+        return written;
+    }
+
+    /**
+     * Throws once the call was given up or the control cancelled: the second also stops work that goes on
+     * after {@link BoundedCall#commit()}, which a cancellation no longer gives up.
+     */
+    private static void live(UploadControl control, BoundedCall<?> call) throws UploadCancelledException {
+        call.checkpoint();
+        control.checkCancelled();
+    }
+
+    /** What a failed call throws: a cancellation once the call was given up, else one clear line. */
+    private IOException failure(IOException e, BoundedCall<?> call, String action) {
+        if (e instanceof StrandedJoinException) {
+            return e;
+        }
+        if (call.isGivenUp()) {
+            return new UploadCancelledException("upload cancelled", e);
+        }
+        return errors.translate(e, action);
+    }
+
+    // ---- concatenation, delete and reading back -----------------------------------------------
+
+    @Override
+    public boolean supportsConcatenation() {
+        return true;
+    }
+
+    /**
+     * Joins the sources on the namenode where it can: an empty temporary file is created in the sources'
+     * directory, {@link DistributedFileSystem#concat} moves the sources' blocks onto it in one atomic
+     * namenode operation (no bytes move, and the sources are gone afterwards: HDFS consumes them), and the
+     * temporary file is renamed over the target. Where the namenode cannot join them (sources in different
+     * directories, in an encryption zone, in a snapshot, with another erasure coding policy; ViewFs), the
+     * sources are streamed into a new file instead and left as they are.
+     */
+    @Override
+    public UploadResult concatenate(List<String> sourceKeys, String targetKey, UploadControl control)
+            throws IOException, InterruptedException {
+        if (sourceKeys.isEmpty()) {
+            throw new IllegalArgumentException("nothing to concatenate into " + targetKey);
+        }
+        Path target = resolve(targetKey);
+        List<Path> sources = new ArrayList<>(sourceKeys.size());
+        for (String key : sourceKeys) {
+            sources.add(resolve(key));
+        }
+        ensureOpen();
+        control.checkCancelled();
+        return asUser(control, call -> join(sources, target, control, call));
+    }
+
+    private UploadResult join(List<Path> sources, Path target, UploadControl control, BoundedCall<?> call)
+            throws IOException {
+        String action = "joining pieces into " + target;
+        List<FileStatus> statuses;
+        try {
+            requireCredentials();
+            statuses = statuses(sources);
+            call.checkpoint();
+            if (fs instanceof DistributedFileSystem dfs && namenodeMayJoin(statuses)) {
+                UploadResult joined = concatOnNamenode(dfs, statuses, target, control, call);
+                if (joined != null) {
+                    return joined;
+                }
+            }
+        } catch (IOException e) {
+            throw failure(e, call, action);
+        }
+        long total = statuses.stream().mapToLong(FileStatus::getLen).sum();
+        return writeTemporary(target, blockSize, total, action, control, call, (out, crc, buffer) -> {
+            long written = 0;
+            for (FileStatus source : statuses) {
+                try (InputStream in = fs.open(source.getPath(), bufferSize)) {
+                    long n = pump(in, out, crc, buffer, control, call);
+                    if (n != source.getLen()) {
+                        throw new IOException("read " + n + " of " + source.getLen() + " bytes from " + source.getPath());
+                    }
+                    written += n;
+                }
+            }
+            return written;
+        });
+    }
+
+    /** The sources' statuses, in order: from one listing when they share a directory. */
+    private List<FileStatus> statuses(List<Path> sources) throws IOException {
+        Path dir = commonParent(sources);
+        Map<String, FileStatus> listed = null;
+        if (dir != null && sources.size() > 1) {
+            listed = new HashMap<>();
+            try {
+                for (FileStatus status : fs.listStatus(dir)) {
+                    listed.put(status.getPath().getName(), status);
+                }
+            } catch (FileNotFoundException e) {
+                // every source is missing: reported below
+            }
+        }
+        List<FileStatus> statuses = new ArrayList<>(sources.size());
+        for (Path source : sources) {
+            FileStatus status;
+            if (listed != null) {
+                status = listed.get(source.getName());
+            } else {
+                try {
+                    status = fs.getFileStatus(source);
+                } catch (FileNotFoundException e) {
+                    status = null;
+                }
+            }
+            if (status == null) {
+                throw new NoSuchFileException(source.toString(), null, "no such piece to join");
+            }
+            if (!status.isFile()) {
+                throw new IOException(source + " is not a file");
+            }
+            statuses.add(status);
+        }
+        return statuses;
+    }
+
+    private static Path commonParent(List<Path> paths) {
+        Path parent = paths.get(0).getParent();
+        for (Path path : paths) {
+            if (!parent.equals(path.getParent())) {
+                return null;
+            }
+        }
+        return parent;
+    }
+
+    /**
+     * What the namenode's concat requires and Lifeboat can see beforehand: the sources in one directory
+     * (where the temporary target is created), each named once, none in an encryption zone.
+     */
+    private static boolean namenodeMayJoin(List<FileStatus> sources) {
+        Set<Path> distinct = new HashSet<>();
+        for (FileStatus source : sources) {
+            if (source.isEncrypted() || !distinct.add(source.getPath())) {
+                return false;
+            }
+        }
+        return commonParent(sources.stream().map(FileStatus::getPath).toList()) != null;
+    }
+
+    /**
+     * Joins {@code sources} on the namenode into {@code target}; returns null, having changed nothing, when
+     * the namenode refuses the concat. Empty sources have no blocks, which concat refuses: they are left out
+     * (and left as they are).
+     */
+    private UploadResult concatOnNamenode(DistributedFileSystem dfs, List<FileStatus> sources, Path target,
+            UploadControl control, BoundedCall<?> call) throws IOException {
+        Path dir = sources.get(0).getPath().getParent();
+        List<Path> parts = new ArrayList<>();
+        long total = 0;
+        long fileBlockSize = blockSize;
+        // concat takes no source whose preferred block size is larger than the target's
+        for (FileStatus source : sources) {
+            total += source.getLen();
+            fileBlockSize = Math.max(fileBlockSize, source.getBlockSize());
+            if (source.getLen() > 0) {
+                parts.add(source.getPath());
+            }
+        }
+        mkdirs(target.getParent());
+        Path temp = temporaryFor(new Path(dir, target.getName()));
+        boolean created = false;
+        boolean mayHoldTheSources = false;
+        boolean done = false;
+        try {
+            fs.create(temp, filePermission, false, bufferSize, replication, fileBlockSize, null).close();
+            created = true;
+            call.checkpoint();
+            if (control.remaining().compareTo(JOIN_MARGIN) < 0) {
+                throw new UploadCancelledException("too little time left to join pieces on the namenode");
+            }
+            // from here on the sources are consumed and the join must reach the target
+            if (!call.commit()) {
+                throw new UploadCancelledException("upload cancelled");
+            }
+            if (!parts.isEmpty()) {
+                mayHoldTheSources = true;
+                try {
+                    dfs.concat(temp, parts.toArray(Path[]::new));
+                } catch (RemoteException e) {
+                    // the namenode checks everything before it changes anything
+                    mayHoldTheSources = false;
+                    if (refusedJoin(e)) {
+                        return null;
+                    }
+                    throw e;
+                } catch (IOException e) {
+                    // the answer may be lost after the namenode joined: the temporary file's length tells
+                    if (fs.getFileStatus(temp).getLen() != total) {
+                        mayHoldTheSources = false;
+                        throw e;
+                    }
+                }
+            }
+            long joined = fs.getFileStatus(temp).getLen();
+            if (joined != total) {
+                throw new IOException("the namenode joined " + joined + " bytes into " + temp + ", the pieces hold "
+                        + total);
+            }
+            // the blocks are the pieces' own, each compared with the bytes sent when it was shipped
+            OptionalLong crc = total == 0 ? OptionalLong.of(0) : checksumOfJoined(temp);
+            rename(temp, target);
+            done = true;
+            removeEmptyDirectories(dir);
+            return crc.isEmpty() ? UploadResult.unverified(target.toString(), total)
+                    : new UploadResult(target.toString(), total, UploadResult.CRC32C, Checksums.crc(crc.getAsLong()), true);
+        } catch (IOException e) {
+            if (mayHoldTheSources) {
+                throw new StrandedJoinException("the pieces were joined into " + temp + " but not moved to " + target
+                        + ": " + errors.translate(e, "joining pieces into " + target).getMessage(), e);
+            }
+            throw e;
+        } finally {
+            if (!done) {
+                call.detach();
+                if (created && !mayHoldTheSources) {
+                    deleteQuietly(temp);
+                }
+            }
+        }
+    }
+
+    /**
+     * HDFS's checksum of a joined file, or none when the datanodes cannot give it now: the pieces are
+     * consumed already, so the file is better moved to its name unverified than left behind.
+     */
+    private OptionalLong checksumOfJoined(Path joined) {
+        try {
+            return storedCrc32c(fs, joined);
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** The namenode joined the pieces into a temporary file, which is left for a person to rename. */
+    private static final class StrandedJoinException extends IOException {
+        StrandedJoinException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Refusals of a concat: its rules on the files, not a failure of the namenode or of the connection. */
+    private static boolean refusedJoin(RemoteException e) {
+        String name = String.valueOf(e.getClassName());
+        return name.endsWith(".HadoopIllegalArgumentException") || name.endsWith(".SnapshotException")
+                || name.equals(IllegalArgumentException.class.getName())
+                || name.equals(UnsupportedOperationException.class.getName());
+    }
+
+    @Override
+    public void delete(String key, UploadControl control) throws IOException, InterruptedException {
+        Path path = resolve(key);
+        ensureOpen();
+        control.checkCancelled();
+        asUser(control, call -> {
+            try {
+                requireCredentials();
+                if (fs.delete(path, false)) {
+                    removeEmptyDirectories(path.getParent());
+                }
+            } catch (IOException e) {
+                throw failure(e, call, "deleting " + path);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public boolean supportsRead() {
+        return true;
+    }
+
+    /** Opens the file on a worker within the deadline; each read then checks the control first. */
+    @Override
+    public InputStream open(String key, UploadControl control) throws IOException, InterruptedException {
+        Path path = resolve(key);
+        ensureOpen();
+        control.checkCancelled();
+        InputStream in = asUser(control, call -> {
+            try {
+                requireCredentials();
+                return fs.open(path, bufferSize);
+            } catch (FileNotFoundException e) {
+                NoSuchFileException missing = new NoSuchFileException(path.toString());
+                missing.initCause(e);
+                throw missing;
+            } catch (IOException e) {
+                throw failure(e, call, "reading " + path);
+            }
+        });
+        return new FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                control.checkCancelled();
+                return super.read();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                control.checkCancelled();
+                return super.read(b, off, len);
+            }
+
+            @Override
+            public long skip(long n) throws IOException {
+                control.checkCancelled();
+                return super.skip(n);
+            }
+        };
     }
 
     /**
@@ -415,23 +778,32 @@ final class HdfsUploader implements Uploader {
             }
             return true;
         }
+        OptionalLong stored = storedCrc32c(fs, file);
+        if (stored.isEmpty()) {
+            return false;
+        }
+        if (stored.getAsLong() != expectedCrc32c) {
+            throw new IOException("checksum mismatch for " + fs.makeQualified(file) + ": HDFS stored CRC32C "
+                    + Checksums.crc(stored.getAsLong()) + ", the bytes sent have " + Checksums.crc(expectedCrc32c));
+        }
+        return true;
+    }
+
+    /**
+     * HDFS's COMPOSITE_CRC checksum of a file with blocks: the CRC32C of its bytes, computed by the
+     * datanodes from the checksums they stored; empty when the file system offers no checksum.
+     */
+    static OptionalLong storedCrc32c(FileSystem fs, Path file) throws IOException {
         FileChecksum checksum = fs.getFileChecksum(file);
         if (checksum == null) {
-            return false;
+            return OptionalLong.empty();
         }
         if (!COMPOSITE_CRC32C.equals(checksum.getAlgorithmName()) || checksum.getLength() != 4) {
             throw new IOException("expected a " + COMPOSITE_CRC32C + " checksum of " + fs.makeQualified(file)
-                    + " from HDFS, got "
-                    + checksum.getAlgorithmName());
+                    + " from HDFS, got " + checksum.getAlgorithmName());
         }
         // the composite CRC's bytes are the big-endian CRC32C of the whole file
-        String stored = Checksums.base64(checksum.getBytes());
-        String sent = Checksums.crc(expectedCrc32c);
-        if (!stored.equals(sent)) {
-            throw new IOException("checksum mismatch for " + fs.makeQualified(file) + ": HDFS stored CRC32C " + stored
-                    + ", the bytes sent have " + sent);
-        }
-        return true;
+        return OptionalLong.of(Integer.toUnsignedLong(ByteBuffer.wrap(checksum.getBytes()).getInt()));
     }
 
     /**
@@ -466,6 +838,22 @@ final class HdfsUploader implements Uploader {
             throw new IOException("cannot create directory " + dir);
         }
         knownDirectories.add(dir);
+    }
+
+    /**
+     * Removes {@code dir} and its parents up to the destination while they are empty, e.g. the folder of a
+     * file's pieces once they are joined or deleted. Best effort: the first one that is not empty ends it.
+     */
+    private void removeEmptyDirectories(Path dir) {
+        for (Path d = dir; d != null && !d.equals(root) && d.depth() > root.depth(); d = d.getParent()) {
+            try {
+                fs.delete(d, false);
+            } catch (IOException | RuntimeException e) {
+                return;
+            }
+            String removed = d.toUri().getPath();
+            knownDirectories.removeIf(known -> (known.toUri().getPath() + "/").startsWith(removed + "/"));
+        }
     }
 
     /**

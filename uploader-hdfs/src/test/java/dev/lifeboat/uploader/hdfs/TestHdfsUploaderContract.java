@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lifeboat.spi.SourceFile;
+import dev.lifeboat.spi.UploadCancelledException;
+import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.UploadResult;
 import dev.lifeboat.spi.Uploader;
 import dev.lifeboat.spi.UploaderContext;
@@ -22,6 +24,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -33,6 +41,7 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The uploader contract against a real MiniDFSCluster, plus what is particular to HDFS. */
 class TestHdfsUploaderContract extends AbstractUploaderContractTest {
@@ -151,6 +160,198 @@ class TestHdfsUploaderContract extends AbstractUploaderContractTest {
         IOException e = assertThrows(IOException.class, () -> HdfsUploader.verify(fs, p, content.length, crc.getValue() ^ 1));
         assertTrue(e.getMessage().startsWith("checksum mismatch for hdfs://"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
+    }
+
+    /** Runs {@code work}, cancels {@code control} once it reports progress, and expects the cancellation. */
+    private static void cancelOnceBytesMove(UploadControl control, Callable<UploadResult> work) throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<UploadResult> running = pool.submit(work);
+            long start = System.nanoTime();
+            while (control.progress() == 0 && !running.isDone() && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30)) {
+                Thread.sleep(2);
+            }
+            control.cancel();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> running.get(30, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof UploadCancelledException, String.valueOf(e.getCause()));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The worker deletes its temporary file on its own, shortly after the call returned. */
+    private static void assertNoTemporaryFileSoon(Path dir, String message) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!temporaryFiles(dir).isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(100);
+        }
+        assertEquals(List.of(), temporaryFiles(dir), message);
+    }
+
+    private static List<String> temporaryFiles(Path dir) throws IOException {
+        List<String> found = new ArrayList<>();
+        if (!hdfs.exists(dir)) {
+            return found;
+        }
+        RemoteIterator<LocatedFileStatus> it = hdfs.listFiles(dir, true);
+        while (it.hasNext()) {
+            String name = it.next().getPath().getName();
+            if (name.endsWith(".tmp")) {
+                found.add(name);
+            }
+        }
+        return found;
+    }
+
+    // ---- concatenation: what is particular to HDFS ---------------------------------------------
+
+    /**
+     * Ships one piece of random bytes per size under {@code pieces/<name>/}, named by its place in
+     * {@code keys}; returns the bytes, joined.
+     */
+    private byte[] pieces(Uploader u, String name, long[] sizes, List<String> keys) throws Exception {
+        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < sizes.length; i++) {
+            var piece = randomFile(name + "-" + i, sizes[i], 500 + i);
+            String key = key("pieces/" + name + "/" + String.format("%020d", keys.size()));
+            u.upload(source(piece), key, generous());
+            keys.add(key);
+            whole.write(Files.readAllBytes(piece));
+        }
+        return whole.toByteArray();
+    }
+
+    private void assertJoinedFile(String key, byte[] expected, UploadResult result) throws Exception {
+        assertEquals(expected.length, result.bytes(), "bytes reported for " + key);
+        assertEquals(sha256(expected), sha256(readObject(key).orElseThrow()), "SHA-256 of " + key);
+        assertChecksumMatches(expected, result);
+        assertTrue(result.verified(), "HDFS's checksum of the joined file was compared");
+    }
+
+    private void assertPresent(List<String> keys, boolean present) throws Exception {
+        for (String k : keys) {
+            assertEquals(present, readObject(k).isPresent(), (present ? "left as it is: " : "consumed: ") + k);
+        }
+    }
+
+    /**
+     * HDFS's quirk: the namenode's concat moves the pieces' blocks into the joined file and removes the
+     * pieces; keeping them would take a copy of every byte through Lifeboat, which is what concat avoids.
+     * So the sources are consumed, not "left as they are"; deleting them afterwards is no error, and the
+     * folder they leave empty is removed.
+     */
+    @Override
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    protected void concatenationJoinsPiecesInOrder() throws Exception {
+        List<String> keys = new ArrayList<>();
+        byte[] whole = pieces(uploader(), "mixed", new long[] {6L << 20, 100_000, 5L << 20, 1}, keys);
+        UploadResult result = uploader().concatenate(keys, key("files/mixed.log"), generous());
+        assertJoinedFile(key("files/mixed.log"), whole, result);
+        assertPresent(keys, false);
+        for (String piece : keys) {
+            uploader().delete(piece, generous());
+        }
+        assertTrue(readObject(key("files/mixed.log")).isPresent(), "the joined file stays");
+        assertFalse(hdfs.exists(new Path("/contract/" + key("pieces"))), "the emptied folders are removed");
+        FileStatus joined = hdfs.getFileStatus(new Path("/contract/" + key("files/mixed.log")));
+        assertEquals(4, hdfs.getFileBlockLocations(joined, 0, joined.getLen()).length,
+                "the pieces' four partial blocks, moved as they are");
+    }
+
+    /** concat refuses a source without blocks: an empty piece is left out of the join, and left as it is. */
+    @Test
+    void anEmptyPieceIsLeftOut() throws Exception {
+        List<String> keys = new ArrayList<>();
+        byte[] whole = pieces(uploader(), "gaps", new long[] {1000, 0, 500}, keys);
+        UploadResult result = uploader().concatenate(keys, key("files/gaps.log"), generous());
+        assertJoinedFile(key("files/gaps.log"), whole, result);
+        assertPresent(List.of(keys.get(0), keys.get(2)), false);
+        assertPresent(List.of(keys.get(1)), true);
+    }
+
+    /**
+     * concat refuses a source whose block size is larger than the target's: the temporary target takes the
+     * largest block size of the pieces, so pieces shipped with another block size still join on the namenode.
+     */
+    @Test
+    void piecesOfAnotherBlockSizeStillJoinOnTheNamenode() throws Exception {
+        List<String> keys = new ArrayList<>();
+        byte[] whole;
+        try (Uploader large = uploader(destination(), Map.of("block-size", "4MiB"))) {
+            whole = pieces(large, "blocks", new long[] {5L << 20, 3000}, keys);
+        }
+        try (Uploader small = uploader(destination(), Map.of("block-size", "1MiB"))) {
+            whole = concat(whole, pieces(small, "blocks", new long[] {2L << 20}, keys));
+            UploadResult result = small.concatenate(keys, key("files/blocks.log"), generous());
+            assertJoinedFile(key("files/blocks.log"), whole, result);
+        }
+        assertPresent(keys, false);
+        FileStatus joined = hdfs.getFileStatus(new Path("/contract/" + key("files/blocks.log")));
+        assertEquals(4L << 20, joined.getBlockSize());
+        assertEquals(5, hdfs.getFileBlockLocations(joined, 0, joined.getLen()).length, "4 MiB + 1 MiB, 3000 bytes, 2 x 1 MiB");
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] joined = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, joined, a.length, b.length);
+        return joined;
+    }
+
+    /**
+     * Where the namenode refuses (here: the pieces are in a snapshot) the pieces are streamed into a new
+     * file, verified against the CRC32C of the bytes that went through, and left as they are.
+     */
+    @Test
+    void piecesInASnapshotAreCopied() throws Exception {
+        List<String> keys = new ArrayList<>();
+        byte[] whole = pieces(uploader(), "snap", new long[] {300_000, 7}, keys);
+        Path dir = new Path("/contract/" + key("pieces/snap"));
+        var dfs = cluster.getFileSystem();
+        dfs.allowSnapshot(dir);
+        dfs.createSnapshot(dir, "before-sealing");
+        UploadResult result = uploader().concatenate(keys, key("files/snap.log"), generous());
+        assertJoinedFile(key("files/snap.log"), whole, result);
+        assertPresent(keys, true);
+        assertEquals(List.of(), temporaryFiles(dir));
+        assertEquals(List.of(), temporaryFiles(new Path("/contract/" + key("files"))));
+    }
+
+    /** concat joins files of one directory only: pieces from two directories are copied, and left as they are. */
+    @Test
+    void piecesFromTwoDirectoriesAreCopied() throws Exception {
+        List<String> keys = new ArrayList<>();
+        byte[] whole = pieces(uploader(), "first", new long[] {2000}, keys);
+        whole = concat(whole, pieces(uploader(), "second", new long[] {3000}, keys));
+        UploadResult result = uploader().concatenate(keys, key("files/two.log"), generous());
+        assertJoinedFile(key("files/two.log"), whole, result);
+        assertPresent(keys, true);
+    }
+
+    /** The namenode's join consumes the pieces, so it is not started with less than a second left. */
+    @Test
+    void noJoinStartsAtTheEndOfTheBudget() throws Exception {
+        List<String> keys = new ArrayList<>();
+        pieces(uploader(), "late", new long[] {1000, 1000}, keys);
+        UploadControl almostOver = UploadControl.withTimeout(java.time.Duration.ofMillis(600));
+        assertThrows(UploadCancelledException.class,
+                () -> uploader().concatenate(keys, key("files/late.log"), almostOver));
+        assertPresent(keys, true);
+        assertFalse(readObject(key("files/late.log")).isPresent());
+        assertEquals(List.of(), temporaryFiles(new Path("/contract/" + key("pieces/late"))));
+    }
+
+    /** A copy cancelled half-way leaves no joined file and no temporary file, and the pieces as they are. */
+    @Test
+    void aCancelledCopyLeavesNoTemporaryFile() throws Exception {
+        List<String> keys = new ArrayList<>();
+        pieces(uploader(), "big-a", new long[] {12L << 20}, keys);
+        pieces(uploader(), "big-b", new long[] {12L << 20}, keys);
+        UploadControl control = generous();
+        cancelOnceBytesMove(control, () -> uploader().concatenate(keys, key("files/big.log"), control));
+        assertFalse(readObject(key("files/big.log")).isPresent());
+        assertNoTemporaryFileSoon(new Path("/contract/" + key("files")), "the cancelled copy's temporary file is deleted");
+        assertPresent(keys, true);
     }
 
     /** Quirk: HDFS path names cannot hold ':', so a key with one is refused, beyond the kit's bad keys. */
