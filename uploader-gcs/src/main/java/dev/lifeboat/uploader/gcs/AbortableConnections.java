@@ -36,11 +36,20 @@ final class AbortableConnections implements ConnectionFactory {
 
     /** Runs on the calling thread with {@code scope} as the owner of the connections it opens. */
     void enter(Scope scope) {
-        current.set(scope);
+        if (scope == null) {
+            current.remove();
+        } else {
+            current.set(scope);
+        }
     }
 
     void exit() {
         current.remove();
+    }
+
+    /** The scope the calling thread runs in, or null. */
+    Scope current() {
+        return current.get();
     }
 
     /** The connections of one upload or check. Aborting is idempotent and never blocks. */

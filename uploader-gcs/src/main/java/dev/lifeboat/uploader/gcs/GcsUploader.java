@@ -7,6 +7,7 @@ import com.google.auth.http.HttpTransportFactory;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.auth.oauth2.ServiceAccountCredentials;
 import com.google.cloud.NoCredentials;
+import com.google.cloud.ReadChannel;
 import com.google.cloud.WriteChannel;
 import com.google.cloud.http.HttpTransportOptions;
 import com.google.cloud.storage.Blob;
@@ -43,12 +44,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32C;
 
 /**
@@ -68,6 +75,15 @@ final class GcsUploader implements Uploader {
     static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(2);
     static final Duration MAX_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final int IO_BUFFER = 256 * 1024;
+    /** GCS's limit of source objects in one compose request. */
+    static final int MAX_COMPOSE_SOURCES = 32;
+    /** At most this many requests of one concatenation at once, slots permitting. */
+    static final int MAX_FAN_OUT = 8;
+    /** What the deletion of a failed or cancelled concatenation's intermediates may take. */
+    static final Duration CLEANUP_BUDGET = Duration.ofSeconds(10);
+    /** Room for the counter and ".tmp" after an intermediate's name start. */
+    private static final int TEMPORARY_SUFFIX_ROOM = 16;
+    private static final java.lang.reflect.Method KMS_FOR_COMPOSE = kmsForCompose();
 
     private final GcsConfig config;
     private final System.Logger logger;
@@ -154,7 +170,7 @@ final class GcsUploader implements Uploader {
 
     @Override
     public void check(UploadControl control) throws IOException, InterruptedException {
-        run(control, "check", () -> {
+        run(control, "check", bounded -> {
             Storage storage = client(control);
             Bucket bucket;
             boolean mayReadBucket = true;
@@ -198,7 +214,7 @@ final class GcsUploader implements Uploader {
     public UploadResult upload(SourceFile source, String key, UploadControl control)
             throws IOException, InterruptedException {
         String name = config.objectName(Keys.check(key));
-        return run(control, "upload of " + key, () -> {
+        return run(control, "upload of " + key, bounded -> {
             Storage storage = client(control);
             if (source.size() <= config.resumableThreshold) {
                 return single(storage, source, name, control);
@@ -298,11 +314,412 @@ final class GcsUploader implements Uploader {
         return new UploadResult(location, size, UploadResult.CRC32C, stored.getCrc32c(), true);
     }
 
+    // ---- continuous shipping: sealing, deleting, reading back -----------------------------------
+
+    /**
+     * Offered unless {@code gcs.kms-key-name} is set and the client gives no way to name the key for a
+     * composite object (its JSON transport sends no key with a compose request; the key goes in the
+     * destination's metadata, which the client's public API cannot set): a sealed object must not end up
+     * under another key than its pieces.
+     */
+    @Override
+    public boolean supportsConcatenation() {
+        return config.kmsKeyName == null || KMS_FOR_COMPOSE != null;
+    }
+
+    /**
+     * Joins the sources with {@code objects.compose}, on the server: up to {@value #MAX_COMPOSE_SOURCES}
+     * sources a request. More sources are composed in a tree: each level composes consecutive groups of up
+     * to 32 into intermediate composite objects named {@code .<target name>.lifeboat-<uuid>-<n>.tmp} next to
+     * the target, no more of them than it takes to bring the next level to 32 objects or as close as it can
+     * (the others go up as they are, see {@link #groups}), and the last request, of at most 32 objects,
+     * writes the target, so that the target appears only complete. The requests of one level run in
+     * parallel in the upload slots that are free (at least this call's own). The intermediates of a level are
+     * deleted once the next level has consumed them, the last ones after the target is written, and all of
+     * them on a failure; after a cancellation the worker deletes them on its own, within
+     * {@link #CLEANUP_BUDGET}, while the caller has already returned.
+     */
+    @Override
+    public UploadResult concatenate(List<String> sourceKeys, String targetKey, UploadControl control)
+            throws IOException, InterruptedException {
+        if (!supportsConcatenation()) {
+            throw new UnsupportedOperationException(this + " cannot concatenate with gcs.kms-key-name set");
+        }
+        if (sourceKeys == null || sourceKeys.isEmpty()) {
+            throw new IllegalArgumentException("nothing to concatenate into " + targetKey);
+        }
+        List<BlobId> sources = new ArrayList<>(sourceKeys.size());
+        for (String key : sourceKeys) {
+            sources.add(BlobId.of(config.bucket, config.objectName(Keys.check(key))));
+        }
+        String target = config.objectName(Keys.check(targetKey));
+        return run(control, "concatenation into " + targetKey,
+                bounded -> new Composition(target, control, bounded).run(sources));
+    }
+
+    /** Removes the object with {@code objects.delete}; a 404 is no error. */
+    @Override
+    public void delete(String key, UploadControl control) throws IOException, InterruptedException {
+        String name = config.objectName(Keys.check(key));
+        run(control, "delete of " + key, bounded -> {
+            client(control).delete(BlobId.of(config.bucket, name)); // false when there was nothing
+            return null;
+        });
+    }
+
+    @Override
+    public boolean supportsRead() {
+        return true;
+    }
+
+    /**
+     * Looks the object up (bounded like every call) and returns a stream of that generation of it, read
+     * with the client's read channel ({@code alt=media}); the stream checks the size and CRC32C that GCS
+     * reported once it reaches the end. Each read is bounded by the control: the HTTP read timeout is the
+     * time left when the stream was opened, a cancellation closes the stream's connections, and a read
+     * after the deadline throws {@link UploadCancelledException}.
+     *
+     * @throws NoSuchFileException when there is no object at {@code key}
+     */
+    @Override
+    public InputStream open(String key, UploadControl control) throws IOException, InterruptedException {
+        String name = config.objectName(Keys.check(key));
+        String location = "gs://" + config.bucket + "/" + name;
+        BlobInfo info = run(control, "read of " + key, bounded -> {
+            BlobInfo found = client(control).get(BlobId.of(config.bucket, name), Storage.BlobGetOption.fields(
+                    Storage.BlobField.GENERATION, Storage.BlobField.SIZE, Storage.BlobField.CRC32C));
+            if (found == null) {
+                throw new NoSuchFileException(location);
+            }
+            return found;
+        });
+        ensureOpen();
+        ReadChannel channel = client(control).reader(BlobId.of(config.bucket, name, info.getGeneration()));
+        AbortableConnections.Scope scope = new AbortableConnections.Scope();
+        active.add(scope);
+        return new GcsObjectStream(channel, connections, scope, control, location, info.getSize(), info.getCrc32c(),
+                () -> active.remove(scope));
+    }
+
+    /** One concatenation: its intermediates, and the requests of the level in flight. */
+    private final class Composition {
+        private final String target;
+        private final UploadControl control;
+        private final BoundedCall<UploadResult> bounded;
+        private final String temporaryBase;
+        private final AtomicInteger counter = new AtomicInteger();
+        /** Intermediates that may exist: named by a request that was sent, not yet deleted. */
+        private final Set<String> intermediates = ConcurrentHashMap.newKeySet();
+        /** Completed when a helper thread of this call has ended, even one cancelled. */
+        private final List<CompletableFuture<Void>> helpers = new ArrayList<>();
+
+        Composition(String target, UploadControl control, BoundedCall<UploadResult> bounded) {
+            this.target = target;
+            this.control = control;
+            this.bounded = bounded;
+            this.temporaryBase = temporaryBase(target, UUID.randomUUID().toString());
+        }
+
+        UploadResult run(List<BlobId> sources) throws IOException, InterruptedException {
+            boolean done = false;
+            try {
+                List<BlobId> level = sources;
+                while (level.size() > MAX_COMPOSE_SOURCES) {
+                    List<BlobId> next = inParallel(groups(level), group -> group.size() == 1 ? group.get(0)
+                            : compose(group, intermediate()).getBlobId());
+                    deleteIntermediates(level);
+                    level = next;
+                }
+                bounded.checkpoint();
+                BlobInfo stored = compose(level, targetInfo());
+                done = true;
+                deleteIntermediates(level);
+                if (!intermediates.isEmpty()) {
+                    logger.log(System.Logger.Level.WARNING, "could not delete " + intermediates.size()
+                            + " intermediate object(s) of gs://" + config.bucket + "/" + target + ", e.g. "
+                            + intermediates.iterator().next());
+                }
+                return result(stored);
+            } catch (StorageException e) {
+                throw composeFailure(e);
+            } finally {
+                if (!done) {
+                    cleanUp();
+                }
+            }
+        }
+
+        private Blob compose(List<BlobId> sources, BlobInfo into) throws IOException {
+            control.checkCancelled();
+            Storage.ComposeRequest.Builder request = Storage.ComposeRequest.newBuilder().setTarget(into);
+            for (BlobId source : sources) {
+                if (source.getGeneration() == null) {
+                    request.addSource(source.getName());
+                } else {
+                    request.addSource(source.getName(), source.getGeneration()); // an intermediate, pinned
+                }
+            }
+            if (!into.getName().equals(target)) {
+                intermediates.add(into.getName());
+            }
+            return client(control).compose(request.build());
+        }
+
+        private BlobInfo intermediate() throws IOException {
+            BlobInfo.Builder b = BlobInfo.newBuilder(BlobId.of(config.bucket, temporaryBase + counter.incrementAndGet()
+                    + ".tmp")).setContentType("application/octet-stream");
+            return withKmsKey(b).build();
+        }
+
+        private BlobInfo targetInfo() throws IOException {
+            BlobInfo.Builder b = BlobInfo.newBuilder(BlobId.of(config.bucket, target)).setContentType(contentType(target));
+            if (config.storageClass != null) {
+                b.setStorageClass(com.google.cloud.storage.StorageClass.valueOfStrict(config.storageClass));
+            }
+            if (!config.metadata.isEmpty()) {
+                b.setMetadata(config.metadata);
+            }
+            return withKmsKey(b).build();
+        }
+
+        private UploadResult result(BlobInfo stored) throws IOException {
+            String location = "gs://" + config.bucket + "/" + target;
+            if (stored.getSize() == null || stored.getCrc32c() == null) {
+                stored = client(control).get(stored.getBlobId(), Storage.BlobGetOption.fields(
+                        Storage.BlobField.CRC32C, Storage.BlobField.SIZE, Storage.BlobField.GENERATION));
+                if (stored == null) {
+                    throw new IOException(location + " is gone right after it was composed");
+                }
+            }
+            if (stored.getCrc32c() == null || !Checksums.isEncoded(UploadResult.CRC32C, stored.getCrc32c())) {
+                return UploadResult.unverified(location, stored.getSize());
+            }
+            // the server's CRC32C of the whole composite, combined from those it verified for each piece
+            return new UploadResult(location, stored.getSize(), UploadResult.CRC32C, stored.getCrc32c(), true);
+        }
+
+        /** Deletes the intermediates among {@code consumed}; one left behind is deleted by the clean-up. */
+        private void deleteIntermediates(List<BlobId> consumed) throws IOException, InterruptedException {
+            List<BlobId> temporary = new ArrayList<>();
+            for (BlobId id : consumed) {
+                if (intermediates.contains(id.getName())) {
+                    temporary.add(id);
+                }
+            }
+            inParallel(temporary, id -> {
+                try {
+                    client(control).delete(BlobId.of(id.getBucket(), id.getName()));
+                    intermediates.remove(id.getName());
+                } catch (StorageException e) {
+                    // left in the set: deleted again by the clean-up of a failure, else named in a warning
+                    logger.log(System.Logger.Level.DEBUG, "could not delete " + id.getName() + ": " + oneLine(e));
+                }
+                return id;
+            });
+        }
+
+        /**
+         * Runs {@code step} for each item, on this thread and on up to one helper per upload slot that is
+         * free, all in this call's connection scope. Returns the results in order.
+         */
+        private <I, R> List<R> inParallel(List<I> items, Step<I, R> step) throws IOException, InterruptedException {
+            int extra = 0;
+            while (extra < Math.min(items.size() - 1, MAX_FAN_OUT - 1) && slots.tryAcquire()) {
+                extra++;
+            }
+            List<R> results = new ArrayList<>(java.util.Collections.nCopies(items.size(), null));
+            AtomicInteger nextItem = new AtomicInteger();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            AbortableConnections.Scope scope = connections.current();
+            Runnable worker = () -> {
+                int i;
+                while (failure.get() == null && (i = nextItem.getAndIncrement()) < items.size()) {
+                    try {
+                        results.set(i, step.apply(items.get(i)));
+                    } catch (IOException | RuntimeException | Error t) {
+                        failure.compareAndSet(null, t);
+                    }
+                }
+            };
+            List<Future<?>> level = new ArrayList<>();
+            try {
+                for (int h = 0; h < extra; h++) {
+                    CompletableFuture<Void> ended = new CompletableFuture<>();
+                    synchronized (helpers) {
+                        helpers.add(ended);
+                    }
+                    level.add(workers.submit(() -> {
+                        connections.enter(scope);
+                        try {
+                            worker.run();
+                        } finally {
+                            connections.exit();
+                            ended.complete(null);
+                        }
+                    }));
+                }
+                worker.run();
+                for (Future<?> f : level) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException e) {
+                        failure.compareAndSet(null, e.getCause());
+                    }
+                }
+            } catch (RejectedExecutionException e) {
+                throw new IOException("the uploader is closed");
+            } finally {
+                for (Future<?> f : level) {
+                    f.cancel(true); // no-op for those done; the rest were given up with this call
+                }
+                slots.release(extra);
+            }
+            Throwable t = failure.get();
+            if (t instanceof IOException io) {
+                throw io;
+            }
+            if (t instanceof Error err) {
+                throw err;
+            }
+            if (t != null) {
+                throw (RuntimeException) t;
+            }
+            return results;
+        }
+
+        /**
+         * Deletes every intermediate that may exist, in a connection scope of its own and within
+         * {@link #CLEANUP_BUDGET}, after the requests still in flight ended: a cancelled call's worker does it
+         * after the caller has left.
+         */
+        private void cleanUp() {
+            bounded.detach();
+            List<CompletableFuture<Void>> inFlight;
+            synchronized (helpers) {
+                inFlight = new ArrayList<>(helpers);
+            }
+            long until = System.nanoTime() + CLEANUP_BUDGET.toNanos();
+            for (CompletableFuture<Void> ended : inFlight) {
+                try {
+                    ended.get(Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    // a helper that has not ended by then is left to the deadline below
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return; // the uploader is closing
+                }
+            }
+            if (intermediates.isEmpty()) {
+                return;
+            }
+            AbortableConnections.Scope previous = connections.current();
+            AbortableConnections.Scope scope = new AbortableConnections.Scope();
+            active.add(scope);
+            connections.enter(scope);
+            try {
+                Storage storage = client(UploadControl.withDeadline(until));
+                for (String name : new ArrayList<>(intermediates)) {
+                    try {
+                        storage.delete(BlobId.of(config.bucket, name));
+                        intermediates.remove(name);
+                    } catch (RuntimeException e) {
+                        logger.log(System.Logger.Level.WARNING, "could not delete the intermediate object gs://"
+                                + config.bucket + "/" + name + ": " + oneLine(e));
+                    }
+                }
+            } finally {
+                connections.enter(previous);
+                active.remove(scope);
+            }
+        }
+
+        private IOException composeFailure(StorageException e) {
+            if (e.getCode() == 404) {
+                return new IOException("a source of the concatenation into gs://" + config.bucket + "/" + target
+                        + " does not exist: " + oneLine(e), e);
+            }
+            if (e.getCode() == 412) {
+                return new IOException("a source of the concatenation into gs://" + config.bucket + "/" + target
+                        + " changed while it was sealed: " + oneLine(e), e);
+            }
+            return describe(e, "concatenation into " + target);
+        }
+    }
+
+    /**
+     * One level of the tree: consecutive groups of at most {@value #MAX_COMPOSE_SOURCES} objects, each to be
+     * composed into one, and single objects that go up as they are, so that the next level has as few
+     * objects as it can and no more composes are made than that needs: 40 objects become a group of 9 and 31
+     * single ones, 32 objects; 70 become 32, 8 and 30 single ones.
+     */
+    static <T> List<List<T>> groups(List<T> level) {
+        List<List<T>> groups = new ArrayList<>();
+        int i = 0;
+        while (i < level.size()) {
+            int excess = groups.size() + (level.size() - i) - MAX_COMPOSE_SOURCES;
+            int size = excess <= 0 ? 1 : Math.min(MAX_COMPOSE_SOURCES, Math.min(level.size() - i, excess + 1));
+            groups.add(level.subList(i, i + size));
+            i += size;
+        }
+        return groups;
+    }
+
+    @FunctionalInterface
+    private interface Step<I, R> {
+        R apply(I item) throws IOException;
+    }
+
+    /**
+     * The start of the intermediates' names: {@code .<name>.lifeboat-<uuid>-} next to the target, or
+     * {@code .lifeboat-<uuid>-} next to it when the target's name leaves no room, or at the destination's
+     * root when even that is too long for GCS's 1024 bytes.
+     */
+    String temporaryBase(String target, String uuid) {
+        int slash = target.lastIndexOf('/');
+        String dir = target.substring(0, slash + 1);
+        String base = dir + "." + target.substring(slash + 1) + ".lifeboat-" + uuid + "-";
+        if (utf8Length(base) + TEMPORARY_SUFFIX_ROOM <= Keys.MAX_BYTES) {
+            return base;
+        }
+        base = dir + ".lifeboat-" + uuid + "-";
+        if (utf8Length(base) + TEMPORARY_SUFFIX_ROOM <= Keys.MAX_BYTES) {
+            return base;
+        }
+        return config.objectName(".lifeboat-" + uuid + "-");
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    /** The configured KMS key on an object to be composed, which the client's public API cannot set. */
+    private BlobInfo.Builder withKmsKey(BlobInfo.Builder b) throws IOException {
+        if (config.kmsKeyName == null) {
+            return b;
+        }
+        try {
+            return (BlobInfo.Builder) KMS_FOR_COMPOSE.invoke(b, config.kmsKeyName);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IOException("cannot name gcs.kms-key-name on a composed object: " + oneLine(e), e);
+        }
+    }
+
+    /** {@code BlobInfo.Builder.setKmsKeyName}, package-private in the client; null when it cannot be reached. */
+    private static java.lang.reflect.Method kmsForCompose() {
+        try {
+            java.lang.reflect.Method m = BlobInfo.Builder.class.getDeclaredMethod("setKmsKeyName", String.class);
+            m.setAccessible(true);
+            return m;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
     // ---- deadline and cancellation -------------------------------------------------------------
 
     @FunctionalInterface
     private interface Call<T> {
-        T call() throws IOException;
+        T call(BoundedCall<T> bounded) throws IOException, InterruptedException;
     }
 
     /**
@@ -327,7 +744,7 @@ final class GcsUploader implements Uploader {
                 scope.bindWorker(Thread.currentThread());
                 connections.enter(scope);
                 try {
-                    return call.call();
+                    return call.call(bounded);
                 } finally {
                     connections.exit();
                     scope.unbindWorker();

@@ -48,7 +48,8 @@ import java.util.zip.GZIPInputStream;
  * session cancellation), gzip-encoded request bodies, CRC32C and MD5 verification against the
  * {@code crc32c} / {@code md5Hash} metadata and the {@code x-goog-hash} header (400 on mismatch),
  * generation and metageneration preconditions (412), object metadata and media download (with
- * {@code Range}), listing with prefix, delimiter and page tokens, and delete.
+ * {@code Range}), listing with prefix, delimiter and page tokens, delete, and compose (1 to 32 sources,
+ * 404 for a missing source, the composite's real CRC32C).
  *
  * <p>Listens on an ephemeral port of 127.0.0.1; {@link #endpoint()} is the value for the client's host
  * ({@code gcs.endpoint}). {@link #faults()} injects failures, dropped connections and stalls.
@@ -58,6 +59,8 @@ import java.util.zip.GZIPInputStream;
 public final class GcsTestServer implements AutoCloseable {
     /** GCS persists resumable uploads in multiples of this. */
     public static final int QUANTUM = 256 * 1024;
+    /** GCS's limit of source objects in one compose request. */
+    public static final int MAX_COMPOSE_SOURCES = 32;
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -253,6 +256,8 @@ public final class GcsTestServer implements AutoCloseable {
             } else {
                 throw new ApiError(405, "method not allowed");
             }
+        } else if (after.startsWith("/o/") && after.endsWith("/compose") && "POST".equals(method)) {
+            compose(ex, req, bucket, decodePath(after.substring(3, after.length() - "/compose".length())));
         } else if (after.startsWith("/o/")) {
             String name = decodePath(after.substring(3));
             switch (method) {
@@ -387,22 +392,89 @@ public final class GcsTestServer implements AutoCloseable {
             StoredObject existing = b.objects.get(name);
             checkPreconditions(existing, query);
             StoredObject o = new StoredObject(b.name, name, data, generations.incrementAndGet(), crc32c, md5);
-            o.contentType = metadata.has("contentType") ? metadata.get("contentType").getAsString() : "application/octet-stream";
-            o.storageClass = metadata.has("storageClass") ? metadata.get("storageClass").getAsString() : b.storageClass;
-            String kms = query.get("kmsKeyName") != null ? query.get("kmsKeyName") : string(metadata, "kmsKeyName");
-            o.kmsKeyName = kms;
-            if (metadata.has("metadata") && metadata.get("metadata").isJsonObject()) {
-                for (Map.Entry<String, JsonElement> e : metadata.getAsJsonObject("metadata").entrySet()) {
-                    o.metadata.put(e.getKey(), e.getValue().isJsonNull() ? null : e.getValue().getAsString());
-                }
-            }
-            for (String field : new String[] {"contentEncoding", "contentDisposition", "contentLanguage", "cacheControl"}) {
-                if (metadata.has(field) && !metadata.get(field).isJsonNull()) {
-                    o.extra.put(field, metadata.get(field).getAsString());
-                }
-            }
+            describe(o, b, metadata, query);
             b.objects.put(name, o);
             return o;
+        }
+    }
+
+    /** Sets what the request's metadata and query say about a new object. */
+    private static void describe(StoredObject o, Bucket b, JsonObject metadata, Map<String, String> query) {
+        o.contentType = metadata.has("contentType") ? metadata.get("contentType").getAsString() : "application/octet-stream";
+        o.storageClass = metadata.has("storageClass") ? metadata.get("storageClass").getAsString() : b.storageClass;
+        String kms = query.get("kmsKeyName") != null ? query.get("kmsKeyName") : string(metadata, "kmsKeyName");
+        o.kmsKeyName = kms;
+        if (metadata.has("metadata") && metadata.get("metadata").isJsonObject()) {
+            for (Map.Entry<String, JsonElement> e : metadata.getAsJsonObject("metadata").entrySet()) {
+                o.metadata.put(e.getKey(), e.getValue().isJsonNull() ? null : e.getValue().getAsString());
+            }
+        }
+        for (String field : new String[] {"contentEncoding", "contentDisposition", "contentLanguage", "cacheControl"}) {
+            if (metadata.has(field) && !metadata.get(field).isJsonNull()) {
+                o.extra.put(field, metadata.get(field).getAsString());
+            }
+        }
+    }
+
+    // ---- compose -------------------------------------------------------------------------------
+
+    /**
+     * {@code POST /storage/v1/b/{bucket}/o/{object}/compose}: 1 to {@value #MAX_COMPOSE_SOURCES} sources of
+     * the same bucket, each by name, optionally pinned to a generation and with an {@code ifGenerationMatch}
+     * precondition; the destination's metadata from the body and its preconditions from the query. The
+     * composite holds the sources' bytes in order, its CRC32C is that of those bytes (what GCS combines from
+     * the sources' CRC32Cs), it has no MD5 and its {@code componentCount} is the sum of the sources'.
+     */
+    private void compose(HttpExchange ex, RecordedRequest req, String bucket, String name) throws IOException {
+        JsonObject body = parseJson(readBody(ex, null));
+        Bucket b = bucketOrThrow(bucket);
+        com.google.gson.JsonArray sources = body.has("sourceObjects") && body.get("sourceObjects").isJsonArray()
+                ? body.getAsJsonArray("sourceObjects") : new com.google.gson.JsonArray();
+        if (sources.isEmpty()) {
+            throw new ApiError(400, "Required: sourceObjects", "required");
+        }
+        if (sources.size() > MAX_COMPOSE_SOURCES) {
+            throw new ApiError(400, "The number of source components provided (" + sources.size()
+                    + ") exceeds the maximum (" + MAX_COMPOSE_SOURCES + ")", "invalid");
+        }
+        JsonObject destination = body.has("destination") && body.get("destination").isJsonObject()
+                ? body.getAsJsonObject("destination") : new JsonObject();
+        String destinationBucket = string(destination, "bucket");
+        if (destinationBucket != null && !destinationBucket.equals(bucket)) {
+            throw new ApiError(400, "The destination bucket of the request does not match the bucket of the URL",
+                    "invalid");
+        }
+        synchronized (b) {
+            ByteArrayOutputStream data = new ByteArrayOutputStream();
+            long components = 0;
+            for (JsonElement element : sources) {
+                JsonObject source = element.getAsJsonObject();
+                String sourceName = string(source, "name");
+                if (sourceName == null || sourceName.isEmpty()) {
+                    throw new ApiError(400, "Required: sourceObjects.name", "required");
+                }
+                StoredObject o = b.objects.get(sourceName);
+                String generation = string(source, "generation");
+                if (o == null || generation != null && Long.parseLong(generation) != o.generation) {
+                    throw new ApiError(404, "No such object: " + bucket + "/" + sourceName, "notFound");
+                }
+                JsonObject preconditions = source.has("objectPreconditions")
+                        ? source.getAsJsonObject("objectPreconditions") : new JsonObject();
+                String ifGenerationMatch = string(preconditions, "ifGenerationMatch");
+                if (ifGenerationMatch != null && Long.parseLong(ifGenerationMatch) != o.generation) {
+                    throw new ApiError(412, "At least one of the pre-conditions you specified did not hold.",
+                            "conditionNotMet");
+                }
+                data.write(o.data);
+                components += o.componentCount == null ? 1 : o.componentCount;
+            }
+            checkPreconditions(b.objects.get(name), req.query());
+            byte[] bytes = data.toByteArray();
+            StoredObject c = new StoredObject(b.name, name, bytes, generations.incrementAndGet(), crc32c(bytes), null);
+            c.componentCount = components;
+            describe(c, b, destination, req.query());
+            b.objects.put(name, c);
+            sendJson(ex, 200, c.json());
         }
     }
 
@@ -603,7 +675,9 @@ public final class GcsTestServer implements AutoCloseable {
         h.set("x-goog-stored-content-length", Integer.toString(o.data.length));
         h.set("x-goog-stored-content-encoding", "identity");
         h.add("x-goog-hash", "crc32c=" + o.crc32c);
-        h.add("x-goog-hash", "md5=" + o.md5);
+        if (o.md5 != null) {
+            h.add("x-goog-hash", "md5=" + o.md5);
+        }
         h.set("ETag", o.etag());
         h.set("Accept-Ranges", "bytes");
         String rangeHeader = req.header("Range");
@@ -948,6 +1022,8 @@ public final class GcsTestServer implements AutoCloseable {
         String contentType;
         String storageClass;
         String kmsKeyName;
+        /** Null for an object that was uploaded, the number of uploaded objects in it for a composite. */
+        Long componentCount;
         final Map<String, String> metadata = new LinkedHashMap<>();
         final Map<String, String> extra = new LinkedHashMap<>();
 
@@ -978,8 +1054,13 @@ public final class GcsTestServer implements AutoCloseable {
             j.addProperty("contentType", contentType);
             j.addProperty("storageClass", storageClass);
             j.addProperty("size", Integer.toString(data.length));
-            j.addProperty("md5Hash", md5);
+            if (md5 != null) {
+                j.addProperty("md5Hash", md5); // a composite has none
+            }
             j.addProperty("crc32c", crc32c);
+            if (componentCount != null) {
+                j.addProperty("componentCount", componentCount);
+            }
             j.addProperty("etag", etag());
             j.addProperty("timeCreated", rfc3339(created));
             j.addProperty("updated", rfc3339(created));

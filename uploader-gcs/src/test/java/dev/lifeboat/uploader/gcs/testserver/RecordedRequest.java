@@ -39,6 +39,21 @@ public record RecordedRequest(String method, String path, Map<String, String> qu
         return "POST".equals(method) && "resumable".equals(uploadType());
     }
 
+    /** A compose request ({@code POST .../o/{object}/compose}). */
+    public boolean isCompose() {
+        return "POST".equals(method) && path.startsWith("/storage/v1/b/") && path.endsWith("/compose");
+    }
+
+    /** A compose request whose destination is the object {@code name}. */
+    public boolean isComposeInto(String name) {
+        return isCompose() && path.endsWith("/o/" + name + "/compose");
+    }
+
+    /** A media download ({@code alt=media}). */
+    public boolean isMediaDownload() {
+        return "GET".equals(method) && "media".equals(query.get("alt"));
+    }
+
     /** Any request that writes object bytes: single-request uploads, session starts and session PUTs. */
     public boolean isUpload() {
         return path.startsWith("/upload/");

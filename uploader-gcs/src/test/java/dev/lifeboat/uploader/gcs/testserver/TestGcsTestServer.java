@@ -226,6 +226,130 @@ class TestGcsTestServer {
     }
 
     @Test
+    void composeJoinsTheSourcesInOrderWithTheirRealCrc32c() throws Exception {
+        byte[] a = random(1000, 11);
+        byte[] b = random(70_000, 12);
+        byte[] c = random(1, 13);
+        storage.create(BlobInfo.newBuilder(BUCKET, "c/a").build(), a);
+        storage.create(BlobInfo.newBuilder(BUCKET, "c/b").build(), b);
+        Blob cBlob = storage.create(BlobInfo.newBuilder(BUCKET, "c/c").build(), c);
+        Blob joined = storage.compose(Storage.ComposeRequest.newBuilder()
+                .addSource("c/a", "c/b").addSource("c/c", cBlob.getGeneration())
+                .setTarget(BlobInfo.newBuilder(BUCKET, "c/joined.log").setContentType("text/plain")
+                        .setMetadata(java.util.Map.of("run", "7")).build())
+                .build());
+        byte[] whole = concat(a, b, c);
+        assertArrayEquals(whole, server.objectBytes(BUCKET, "c/joined.log").orElseThrow());
+        assertEquals(whole.length, joined.getSize());
+        assertEquals(crc32c(whole), joined.getCrc32c(), "the CRC32C of the composed bytes");
+        assertNull(joined.getMd5(), "a composite has no MD5");
+        assertEquals(3, joined.getComponentCount());
+        assertEquals("text/plain", joined.getContentType());
+        assertEquals("7", joined.getMetadata().get("run"));
+        assertArrayEquals(a, server.objectBytes(BUCKET, "c/a").orElseThrow(), "sources are left as they are");
+        assertTrue(server.requests().stream().anyMatch(r -> r.isComposeInto("c/joined.log")), () -> server.requests().toString());
+
+        // a composite composed again: its components count
+        Blob twice = storage.compose(Storage.ComposeRequest.newBuilder()
+                .addSource("c/joined.log", joined.getGeneration()).addSource("c/a")
+                .setTarget(BlobInfo.newBuilder(BUCKET, "c/twice.log").build()).build());
+        assertEquals(4, twice.getComponentCount());
+        assertEquals(crc32c(concat(whole, a)), twice.getCrc32c());
+        assertArrayEquals(concat(whole, a), storage.readAllBytes(BlobId.of(BUCKET, "c/twice.log")));
+        Blob one = storage.compose(Storage.ComposeRequest.newBuilder().addSource("c/b")
+                .setTarget(BlobInfo.newBuilder(BUCKET, "c/one.log").build()).build());
+        assertEquals(crc32c(b), one.getCrc32c(), "a compose of one source is a copy of it");
+    }
+
+    @Test
+    void composeRefusesMoreThan32SourcesAndMissingOnes() throws Exception {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < GcsTestServer.MAX_COMPOSE_SOURCES + 1; i++) {
+            names.add("many/" + i);
+            storage.create(BlobInfo.newBuilder(BUCKET, "many/" + i).build(), new byte[] {(byte) i});
+        }
+        StorageException tooMany = assertThrows(StorageException.class, () -> storage.compose(Storage.ComposeRequest
+                .newBuilder().addSource(names).setTarget(BlobInfo.newBuilder(BUCKET, "many/all").build()).build()));
+        assertEquals(400, tooMany.getCode());
+        assertTrue(tooMany.getMessage().contains("(33) exceeds the maximum (32)"), tooMany.getMessage());
+        Blob thirtyTwo = storage.compose(Storage.ComposeRequest.newBuilder().addSource(names.subList(0, 32))
+                .setTarget(BlobInfo.newBuilder(BUCKET, "many/32").build()).build());
+        assertEquals(32, thirtyTwo.getSize());
+
+        StorageException missing = assertThrows(StorageException.class, () -> storage.compose(Storage.ComposeRequest
+                .newBuilder().addSource("many/0", "many/no-such").setTarget(BlobInfo.newBuilder(BUCKET, "many/gap").build())
+                .build()));
+        assertEquals(404, missing.getCode());
+        assertTrue(missing.getMessage().contains("many/no-such"), missing.getMessage());
+        StorageException staleGeneration = assertThrows(StorageException.class, () -> storage.compose(
+                Storage.ComposeRequest.newBuilder().addSource("many/0", 1L)
+                        .setTarget(BlobInfo.newBuilder(BUCKET, "many/stale").build()).build()));
+        assertEquals(404, staleGeneration.getCode(), "a source pinned to a generation it no longer has");
+        StorageException exists = assertThrows(StorageException.class, () -> storage.compose(Storage.ComposeRequest
+                .newBuilder().addSource("many/0").setTarget(BlobInfo.newBuilder(BUCKET, "many/32").build())
+                .setTargetOptions(Storage.BlobTargetOption.doesNotExist()).build()));
+        assertEquals(412, exists.getCode(), "the destination's ifGenerationMatch=0");
+        assertTrue(server.objectBytes(BUCKET, "many/all").isEmpty());
+        assertTrue(server.objectBytes(BUCKET, "many/gap").isEmpty());
+        assertTrue(server.objectBytes(BUCKET, "many/stale").isEmpty());
+        assertEquals(32, server.objectBytes(BUCKET, "many/32").orElseThrow().length);
+
+        HttpClient http = HttpClient.newHttpClient();
+        URI compose = URI.create(server.endpoint() + "/storage/v1/b/" + BUCKET + "/o/many%2Fraw/compose");
+        long generation = storage.get(BlobId.of(BUCKET, "many/1")).getGeneration();
+        HttpResponse<String> precondition = http.send(HttpRequest.newBuilder(compose)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"sourceObjects\":[{\"name\":\"many/1\","
+                        + "\"objectPreconditions\":{\"ifGenerationMatch\":\"" + (generation + 1) + "\"}}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(412, precondition.statusCode(), precondition.body());
+        HttpResponse<String> none = http.send(HttpRequest.newBuilder(compose).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"sourceObjects\":[]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, none.statusCode(), none.body());
+        HttpResponse<String> raw = http.send(HttpRequest.newBuilder(compose).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"sourceObjects\":[{\"name\":\"many/1\"},"
+                        + "{\"name\":\"many/2\"}],\"destination\":{\"contentType\":\"text/plain\"}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, raw.statusCode(), raw.body());
+        assertTrue(raw.body().contains("\"componentCount\":2"), raw.body());
+        assertArrayEquals(new byte[] {1, 2}, server.objectBytes(BUCKET, "many/raw").orElseThrow());
+    }
+
+    @Test
+    void mediaDownloadOfACompositeAndOfAMissingObject() throws Exception {
+        byte[] a = random(300_000, 14);
+        storage.create(BlobInfo.newBuilder(BUCKET, "d/a").build(), a);
+        storage.compose(Storage.ComposeRequest.newBuilder().addSource("d/a", "d/a")
+                .setTarget(BlobInfo.newBuilder(BUCKET, "d/aa").build()).build());
+        server.clearRequests();
+        assertArrayEquals(concat(a, a), storage.readAllBytes(BlobId.of(BUCKET, "d/aa")));
+        assertTrue(server.requests().stream().anyMatch(RecordedRequest::isMediaDownload), () -> server.requests().toString());
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<byte[]> media = http.send(HttpRequest.newBuilder(URI.create(server.endpoint()
+                + "/download/storage/v1/b/" + BUCKET + "/o/d%2Faa?alt=media")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, media.statusCode());
+        assertEquals(List.of("crc32c=" + crc32c(concat(a, a))), media.headers().allValues("x-goog-hash"),
+                "a composite's download names its CRC32C and no MD5");
+        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(server.endpoint()
+                + "/download/storage/v1/b/" + BUCKET + "/o/d%2Fnone?alt=media")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, missing.statusCode());
+        assertTrue(missing.body().contains("\"reason\":\"notFound\""), missing.body());
+        StorageException e = assertThrows(StorageException.class, () -> storage.readAllBytes(BlobId.of(BUCKET, "d/none")));
+        assertEquals(404, e.getCode());
+        assertTrue(storage.delete(BlobId.of(BUCKET, "d/aa")));
+        assertArrayEquals(a, server.objectBytes(BUCKET, "d/a").orElseThrow(), "deleting a composite leaves its sources");
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
     void resumableProtocolAsRawHttp() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> start = http.send(HttpRequest.newBuilder(URI.create(server.endpoint()
