@@ -17,7 +17,9 @@ import java.util.Objects;
  * @param checksumAlgorithm {@value #CRC32C}, {@value #CRC32}, {@value #SHA_256} or {@value #MD5}; null if none
  * @param checksum the base64 of the digest's big-endian bytes, e.g. {@code "4waSgw=="} for the CRC32C of
  *     {@code "123456789"}; null if none
- * @param verified true when the backend compared the bytes it stored with a checksum of the local bytes
+ * @param verified true when the backend compared the bytes it stored with a checksum of the local bytes; for
+ *     {@link Uploader#concatenate}, when the checksum is the backend's own value for the joined object (Lifeboat
+ *     compares it with its record of the bytes shipped)
  */
 public record UploadResult(String location, long bytes, String checksumAlgorithm, String checksum, boolean verified) {
     /** CRC-32C (Castagnoli), 4 bytes; what GCS and HDFS verify and S3's default here. */
