@@ -3,6 +3,7 @@ package dev.lifeboat.lifecycle;
 import dev.lifeboat.base.Budget;
 import dev.lifeboat.base.Log;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.plugin.UploaderRegistry;
 import dev.lifeboat.ship.Manifest;
 import dev.lifeboat.ship.Shipper;
 import dev.lifeboat.ship.Tracker;
@@ -16,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The shipping side of a run, the one way every run ends: the uploader, made ready ahead of need, the
  * rounds that ship what is new while the child runs (every {@code --ship-interval}), and the last round
- * and seal at the stop. Built once the child runs (for {@code lifeboat upload}, at once), so that nothing
+ * and seal at the stop; beside them, the runs that a hard kill left in the spool are finished
+ * ({@link Resume}). Built once the child runs (for {@code lifeboat upload}, at once), so that nothing
  * of it delays the child's start.
  */
 public final class Shutdown {
@@ -27,14 +29,17 @@ public final class Shutdown {
     private final Budget budget;
     private final UploaderService uploaders;
     private final Shipper shipper;
+    private final UploaderRegistry registry;
     private final Log log;
 
     @Inject
-    Shutdown(LifeboatConfig config, Budget budget, UploaderService uploaders, Shipper shipper, Log log) {
+    Shutdown(LifeboatConfig config, Budget budget, UploaderService uploaders, Shipper shipper, UploaderRegistry registry,
+            Log log) {
         this.config = config;
         this.budget = budget;
         this.uploaders = uploaders;
         this.shipper = shipper;
+        this.registry = registry;
         this.log = log;
     }
 
@@ -45,8 +50,14 @@ public final class Shutdown {
      */
     void prepare(List<Tracker.Capture> captures) {
         shipper.follow(captures);
+        shipper.recordRun();
         uploaders.warmUp();
         shipper.prepare();
+        Thread resume = new Thread(new Resume(config, config.spoolDirectory(), registry, log)::finishAll,
+                "lifeboat-resume");
+        resume.setDaemon(true);
+        budget.onStart(resume::interrupt);
+        resume.start();
         if (!config.shipInterval().isZero()) {
             Thread rounds = new Thread(this::rounds, "lifeboat-rounds");
             rounds.setDaemon(true);

@@ -77,9 +77,19 @@ public record Manifest(
         }
     }
 
-    /** What started the shipping: {@code SIGNAL}, {@code CHILD_EXIT}, {@code CHILD_CRASH} or {@code UPLOAD_COMMAND}. */
+    /**
+     * What started the shipping: {@code SIGNAL}, {@code CHILD_EXIT}, {@code CHILD_CRASH}, {@code UPLOAD_COMMAND},
+     * or {@code LIFEBOAT_KILLED} for a run that a later Lifeboat finished after a hard kill.
+     *
+     * @param signal the stop signal, or the signal that killed the child
+     * @param lastRoundAt for {@code LIFEBOAT_KILLED}: when the killed Lifeboat's last round was
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Stop(String reason, String signal) {}
+    public record Stop(String reason, String signal, String lastRoundAt) {
+        public Stop(String reason, String signal) {
+            this(reason, signal, null);
+        }
+    }
 
     /**
      * The child's end. {@code exitCode} when it exited, {@code signal} when a signal killed it;

@@ -50,6 +50,9 @@ public final class Shipper {
     private volatile UploadControl roundInFlight;
     private long rounds;
     private boolean progressShipped;
+    /** Held while the JVM lives; see {@link #recordRun}. */
+    @SuppressWarnings("unused")
+    private java.nio.channels.FileLock runLock;
 
     @Inject
     public Shipper(LifeboatConfig config, RunInfo run, Budget budget, ShippingPipeline pipeline, Log log) {
@@ -66,6 +69,68 @@ public final class Shipper {
 
     /** The outcome: the manifest as written, and where its local copy is. */
     public record Outcome(Manifest manifest, Path localManifest, boolean manifestShipped) {}
+
+    /**
+     * Writes {@link RunRecord#FILE} to this run's spool folder, and holds its {@link RunRecord#LOCK} for as
+     * long as the JVM lives, so that a Lifeboat started after a hard kill knows the run is unfinished and
+     * one started beside this one knows it is not.
+     */
+    public void recordRun() {
+        Path folder = config.spoolDirectory();
+        try {
+            runLock = FileChannel.open(folder.resolve(RunRecord.LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE)
+                    .tryLock();
+            writeDurably(folder.resolve(RunRecord.FILE), JSON.writeValueAsBytes(new RunRecord(run.runId(),
+                    config.destination().toString(), run.started().toString(), run.hostname(), run.command(),
+                    config.outputLimit())));
+        } catch (IOException e) {
+            log.warn("cannot record the run in " + folder + " (a hard kill could not be recovered from): "
+                    + Log.describe(e));
+        }
+    }
+
+    /**
+     * Takes up a run whose Lifeboat was killed, from what its spool folder holds: the files of its progress
+     * record with their pieces, and its captured output. Its next {@link #ship} is its last round.
+     *
+     * @param progress the killed run's progress record, or null if no round had shipped anything
+     * @param outputLimit the capacity of its captured output's spool files
+     */
+    public void restore(Progress progress, long outputLimit) throws IOException {
+        List<String> restored = new ArrayList<>();
+        if (progress != null) {
+            for (Progress.Entry e : progress.files()) {
+                boolean capture = e.key().equals("stdout.log") || e.key().equals("stderr.log");
+                // a capture's spool wraps once full: then the order of what it holds past the last round is lost
+                boolean readable = !capture || (e.droppedBytes() == null && spoolUnwrapped(e.path(), outputLimit));
+                tracker.restore(capture && !readable ? withoutPath(e) : e, capture);
+                restored.add(e.key());
+            }
+        }
+        for (String key : List.of("stdout.log", "stderr.log")) {
+            Path spool = config.spoolDirectory().resolve(key.replace(".log", ".spool"));
+            if (!restored.contains(key) && spoolUnwrapped(spool.toString(), outputLimit)) {
+                tracker.restoreUnshipped(key, key.replace(".log", ""), spool);
+            }
+        }
+        rounds = progress == null ? 0 : progress.round();
+        progressShipped = progress != null;
+    }
+
+    private static boolean spoolUnwrapped(String path, long capacity) {
+        try {
+            return path != null && Files.size(Path.of(path)) < capacity;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Progress.Entry withoutPath(Progress.Entry e) {
+        List<String> notes = new ArrayList<>(e.notes() == null ? List.of() : e.notes());
+        notes.add("what was captured after the last round is lost: the spool had wrapped");
+        return new Progress.Entry(e.key(), e.origin(), e.size(), e.sha256(), e.crc32c(), e.pieces(), e.droppedBytes(),
+                notes, null, null);
+    }
 
     /** Follows the child's captured output, to be shipped with the files. */
     public void follow(List<Tracker.Capture> captures) {
@@ -139,6 +204,12 @@ public final class Shipper {
         // captured output first, then the smallest files first
         files.sort(Comparator.comparingLong(p -> p.item().size()));
         files.forEach(p -> items.add(p.item()));
+        if (last) {
+            long bytes = items.stream().mapToLong(ShipItem::size).sum();
+            log.info("shipping " + items.size() + " file(s), " + humanBytes(bytes) + ", to " + location() + " ("
+                    + TimeUnit.NANOSECONDS.toMillis(Math.max(0, control.deadlineNanos() - budget.now()))
+                    + " ms left for uploads)");
+        }
         ShippingPipeline.Report report = items.isEmpty() ? new ShippingPipeline.Report(List.of(), List.of())
                 : pipeline.ship(uploader, run.runId(), items, dropped, control);
         boolean pieces = false;
@@ -172,8 +243,6 @@ public final class Shipper {
         long start = budget.now();
         long exitAt = budget.exitAtNanos();
         long uploadDeadline = budget.uploadDeadline(start);
-        log.info("shipping to " + location() + " ("
-                + TimeUnit.NANOSECONDS.toMillis(Math.max(0, uploadDeadline - start)) + " ms left for uploads)");
         synchronized (roundLock) {
             Uploader uploader = null;
             ShippingPipeline.Report report;

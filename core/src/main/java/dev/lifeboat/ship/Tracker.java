@@ -65,6 +65,8 @@ public final class Tracker {
         boolean sealed;
         boolean movedAway;
         int quietRounds;
+        /** The SHA-256 of a file taken up after a hard kill that nothing more can be added to. */
+        String knownSha256;
 
         Followed(String key, String origin, Object identity, Capture capture, FileChannel channel, Path path) {
             this.key = key;
@@ -95,13 +97,24 @@ public final class Tracker {
             return List.copyOf(notes);
         }
 
+        /** Where the file was last seen; a capture's spool file. */
+        String pathText() {
+            Path p = capture != null ? capture.spool().path() : path;
+            return p == null ? null : p.toString();
+        }
+
+        /** The file's identity as the JDK names it, e.g. {@code (dev=803,ino=1234)}; null for a capture. */
+        String identityText() {
+            return identity == null || identity instanceof Path ? null : identity.toString();
+        }
+
         public boolean sealed() {
             return sealed;
         }
 
         /** SHA-256 (hex) of the bytes shipped so far. */
         public String sha256() {
-            return HexFormat.of().formatHex(copyOf(sha256).digest());
+            return knownSha256 != null ? knownSha256 : HexFormat.of().formatHex(copyOf(sha256).digest());
         }
 
         /** CRC32C (base64, big-endian) of the bytes shipped so far. */
@@ -253,6 +266,11 @@ public final class Tracker {
             f.notes.add("moved away from " + f.path + " (renamed or deleted) after " + f.shipped
                     + " bytes were shipped; what it held then is shipped under this key");
         }
+        boolean direct = last && f.pieces.isEmpty() && f.shipped == 0 && !f.sealed && matched && isStill(f);
+        if (direct) {
+            // as without continuous shipping: the file itself, up to the size measured now (empty ones too)
+            return new Pending(f, new ShipItem(f.path, f.key, f.origin, size), 0, true, null, 0);
+        }
         if (size <= f.shipped) {
             // renamed out of every glob or deleted, and shipped to its end: once it has stayed so for a
             // few rounds (an application writes on to a renamed file until it reopens its log) it is let go
@@ -262,11 +280,6 @@ public final class Tracker {
             return null;
         }
         f.quietRounds = 0;
-        boolean direct = last && f.pieces.isEmpty() && f.shipped == 0 && matched && isStill(f);
-        if (direct) {
-            // as without continuous shipping: the file itself, up to the size measured now
-            return new Pending(f, new ShipItem(f.path, f.key, f.origin, size), 0, true, null, 0);
-        }
         Path piece = nextStagingFile();
         MessageDigest sha = copyOf(f.sha256);
         CRC32C crc = new CRC32C();
@@ -302,6 +315,72 @@ public final class Tracker {
         }
         return new Pending(f, new ShipItem(piece, pieceKey(f.key, f.shipped), f.origin, size), f.shipped, false, sha,
                 crc.getValue());
+    }
+
+    /**
+     * Takes up a file of a run whose Lifeboat was killed, from its progress record: its pieces stay its
+     * own. If the file is still where it was (the same identity, and the bytes shipped of it hash as
+     * recorded), what it got since is shipped in the next round; otherwise it ends with what was shipped.
+     *
+     * @param identityMayDiffer for a capture's spool file, whose identity is not recorded
+     */
+    public synchronized void restore(Progress.Entry e, boolean identityMayDiffer) throws IOException {
+        Path path = e.path() == null ? null : Path.of(e.path());
+        Object identity = null;
+        FileChannel channel = null;
+        if (path != null) {
+            try {
+                BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class);
+                boolean same = identityMayDiffer
+                        || (attrs.fileKey() != null && attrs.fileKey().toString().equals(e.identity()));
+                if (same && attrs.size() >= e.size()) {
+                    identity = attrs.fileKey() != null ? attrs.fileKey() : path;
+                    channel = FileChannel.open(path, StandardOpenOption.READ);
+                }
+            } catch (IOException gone) {
+                // ends with what was shipped
+            }
+        }
+        Followed f = new Followed(e.key(), e.origin(), identity, null, channel, path);
+        f.pieces.addAll(e.pieces());
+        f.shipped = e.size();
+        f.crc32c = Checksums.crcValue(e.crc32c());
+        if (e.notes() != null) {
+            f.notes.addAll(e.notes());
+        }
+        if (channel != null) {
+            MessageDigest sha = newSha256();
+            copy(channel, 0, e.size(), null, sha, new CRC32C());
+            if (HexFormat.of().formatHex(copyOf(sha).digest()).equals(e.sha256())) {
+                f.sha256 = sha;
+            } else {
+                f.notes.add("changed in its shipped part after the hard kill: only what was shipped before is kept");
+                f.close();
+                f.ended = true;
+            }
+        } else {
+            f.ended = true;
+        }
+        if (f.ended) {
+            f.knownSha256 = e.sha256();
+        }
+        byKey.put(f.key, f);
+        if (identity != null && !f.ended) {
+            byIdentity.put(identity, f);
+        }
+        generations.merge(e.key().replaceFirst("@[0-9]+$", ""), 1, Integer::sum);
+    }
+
+    /** Takes up a file none of whose bytes were shipped (a killed run's captured output): all of it is new. */
+    public synchronized void restoreUnshipped(String key, String origin, Path path) throws IOException {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (IOException e) {
+            return;
+        }
+        Followed f = new Followed(key, origin, path, null, channel, path);
+        byKey.put(key, f);
     }
 
     /** Records that {@code p} reached the destination with {@code sha256} (the pipeline's hash of what it sent). */
@@ -361,12 +440,13 @@ public final class Tracker {
         return PIECES + key + "/" + String.format("%020d", offset);
     }
 
+    /** Copies {@code count} bytes from {@code from} to {@code target} (none: only hashes them), hashing them. */
     private static long copy(FileChannel in, long from, long count, Path target, MessageDigest sha, CRC32C crc)
             throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(1, count)));
         long done = 0;
-        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel out = target == null ? null : FileChannel.open(target, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             while (done < count) {
                 buffer.clear().limit((int) Math.min(buffer.capacity(), count - done));
                 int n = in.read(buffer, from + done);
@@ -376,7 +456,7 @@ public final class Tracker {
                 buffer.flip();
                 sha.update(buffer.duplicate());
                 crc.update(buffer.duplicate());
-                while (buffer.hasRemaining()) {
+                while (out != null && buffer.hasRemaining()) {
                     out.write(buffer);
                 }
                 done += n;

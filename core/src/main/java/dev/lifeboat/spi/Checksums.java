@@ -28,6 +28,22 @@ public final class Checksums {
         return base64(crcBytes(crc));
     }
 
+    /**
+     * The 32-bit CRC that {@link #crc(long)} encoded, back as a number; 0 (the CRC of nothing) for null.
+     *
+     * @throws IllegalArgumentException when {@code base64} is not four bytes in base64
+     */
+    public static long crcValue(String base64) {
+        if (base64 == null) {
+            return 0;
+        }
+        byte[] b = java.util.Base64.getDecoder().decode(base64);
+        if (b.length != 4) {
+            throw new IllegalArgumentException("not a 32-bit CRC: '" + base64 + "'");
+        }
+        return ((b[0] & 0xffL) << 24) | ((b[1] & 0xffL) << 16) | ((b[2] & 0xffL) << 8) | (b[3] & 0xffL);
+    }
+
     /** The base64 of a {@link java.util.zip.CRC32C} or {@link java.util.zip.CRC32}'s current value. */
     public static String crc(Checksum crc) {
         return crc(crc.getValue());

@@ -44,7 +44,7 @@ final class Rig {
             UploaderRegistry registry, String script) throws Exception {
         this.registry = registry;
         archive = Files.createDirectories(dir.resolve("archive"));
-        Path spool = Files.createDirectories(dir.resolve("spool"));
+        Path spool = Files.createDirectories(dir.resolve("spool").resolve("run-1"));
         config = Runs.config(archive, spool, logs, grace, childTimeout, shipInterval);
         run = new RunInfo("run-1", Instant.now(), "host", List.of("sh", "-c", script));
         ChildProcess process = Reaper.get().spawn(List.of("sh", "-c", script), System.getenv(), false);
@@ -58,7 +58,7 @@ final class Rig {
     Shutdown shutdown() {
         UploaderService uploaders = new UploaderService(config, registry, log, PrecheckedUploader.none());
         return new Shutdown(config, budget, uploaders,
-                new Shipper(config, run, budget, new ShippingPipeline(config, log), log), log);
+                new Shipper(config, run, budget, new ShippingPipeline(config, log), log), registry, log);
     }
 
     int run() throws InterruptedException {
