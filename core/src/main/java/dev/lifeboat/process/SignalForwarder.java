@@ -11,6 +11,9 @@ import sun.misc.Signal;
  * sequence on TERM, INT and HUP: Lifeboat drives its own stop from one place.
  */
 public final class SignalForwarder {
+    /** Signals Lifeboat ignores; the child still starts with their default dispositions. */
+    static final List<String> IGNORED = List.of("TTIN", "TTOU");
+
     private SignalForwarder() {}
 
     /**
@@ -20,6 +23,15 @@ public final class SignalForwarder {
      */
     public static List<String> install(IntConsumer listener) {
         List<String> failed = new ArrayList<>();
+        // as tini: a PID 1 in a process group that is not orphaned (a shell with job control, a supervisor
+        // in the same session) would be stopped by TTIN or TTOU, and a later TERM would do nothing
+        for (String name : IGNORED) {
+            try {
+                Signal.handle(new Signal(name), sun.misc.SignalHandler.SIG_IGN);
+            } catch (IllegalArgumentException e) {
+                failed.add(name);
+            }
+        }
         for (String name : Signals.FORWARDED) {
             try {
                 Signal signal = new Signal(name);

@@ -32,7 +32,7 @@ public final class Signals {
      * Signals Lifeboat catches and passes on to the child unchanged. TERM and INT also start the stop
      * sequence. Left out: KILL and STOP (cannot be caught), QUIT, SEGV, ILL, FPE (the JVM's own), BUS,
      * TRAP, ABRT, SYS (synchronous faults), PIPE and XFSZ (the JVM relies on ignoring them), CHLD (used
-     * for reaping), TTIN and TTOU (as tini), and USR2 unless the JVM was told to suspend and resume its
+     * for reaping), TTIN and TTOU (ignored, as tini: see {@link SignalForwarder}), and USR2 unless the JVM was told to suspend and resume its
      * threads with another signal ({@code _JAVA_SR_SIGNUM}, which {@code bin/lifeboat} sets): on Linux
      * HotSpot uses USR2 for that itself (JFR's sampler among others), and taking it over would break them.
      */

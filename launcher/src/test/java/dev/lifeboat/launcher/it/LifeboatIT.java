@@ -219,6 +219,40 @@ class LifeboatIT {
         assertTrue(lb.stderr().contains("again while shipping"), lb.stderr());
     }
 
+    /** The signals a process ignores, from {@code SigIgn} in {@code /proc/<pid>/status}: bit N-1 is signal N. */
+    private static long ignoredSignals(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("SigIgn:")) {
+                return Long.parseUnsignedLong(line.substring(7).trim(), 16);
+            }
+        }
+        throw new AssertionError("no SigIgn for " + pid);
+    }
+
+    private static String state(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    }
+
+    @Test
+    void ttinAndTtouDoNotStopLifeboatAndTheChildKeepsTheirDefaults() throws Exception {
+        Path childPid = dir.resolve("child.pid");
+        LifeboatProcess lb = LifeboatProcess.start(dir, args("--", "sh", "-c",
+                "echo $$ > \"$0\"; while :; do sleep 0.1; done", childPid.toString()));
+        LifeboatProcess.awaitContent(childPid, "\n", 60);
+        long ttin = 1L << (21 - 1);
+        long ttou = 1L << (22 - 1);
+        assertEquals(ttin | ttou, ignoredSignals(lb.pid()) & (ttin | ttou), "Lifeboat ignores TTIN and TTOU, as tini");
+        long child = Long.parseLong(Files.readString(childPid).trim());
+        assertEquals(0, ignoredSignals(child) & (ttin | ttou), "the child starts with their default dispositions");
+        lb.signal("TTIN");
+        lb.signal("TTOU");
+        Thread.sleep(200);
+        assertFalse(state(lb.pid()).equals("T"), "not stopped");
+        lb.signal("TERM");
+        assertEquals(143, lb.waitFor(60), "a TERM after them still stops the run");
+    }
+
     @Test
     void theOutputLimitKeepsTheNewestBytes() throws Exception {
         LifeboatProcess lb = LifeboatProcess.start(dir, args("--output-limit", "1KiB", "--",
