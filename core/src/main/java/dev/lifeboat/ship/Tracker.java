@@ -253,7 +253,9 @@ public final class Tracker {
             f.notes.add("moved away from " + f.path + " (renamed or deleted) after " + f.shipped
                     + " bytes were shipped; what it held then is shipped under this key");
         }
-        if (size <= f.shipped) {
+        // at the stop, a file nothing was shipped of goes as without rounds: the file itself, even empty
+        boolean direct = last && f.pieces.isEmpty() && f.shipped == 0 && matched && isStill(f);
+        if (size <= f.shipped && !direct) {
             // renamed out of every glob or deleted, and shipped to its end: once it has stayed so for a
             // few rounds (an application writes on to a renamed file until it reopens its log) it is let go
             if (!matched && ++f.quietRounds >= QUIET_ROUNDS_BEFORE_CLOSE) {
@@ -262,7 +264,6 @@ public final class Tracker {
             return null;
         }
         f.quietRounds = 0;
-        boolean direct = last && f.pieces.isEmpty() && f.shipped == 0 && matched && isStill(f);
         if (direct) {
             // as without continuous shipping: the file itself, up to the size measured now
             return new Pending(f, new ShipItem(f.path, f.key, f.origin, size), 0, true, null, 0);
