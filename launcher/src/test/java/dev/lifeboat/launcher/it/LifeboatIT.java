@@ -209,7 +209,7 @@ class LifeboatIT {
                 "sh", "-c", "echo ready > \"$0\"; while :; do sleep 0.1; done", ready.toString()));
         LifeboatProcess.awaitContent(ready, "ready", 60);
         lb.signal("TERM");
-        LifeboatProcess.awaitContent(lb.stderr, "shipping 3 file(s)", 60);
+        LifeboatProcess.awaitContent(lb.stderr, "shipping to slow:", 60);
         lb.signal("TERM");
         lb.signal("INT");
         assertEquals(143, lb.waitFor(60));
