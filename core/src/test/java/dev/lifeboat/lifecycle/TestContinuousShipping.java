@@ -146,6 +146,25 @@ class TestContinuousShipping {
     }
 
     @Test
+    void aLogThatStaysEmptyIsShippedAtTheStopAsWithoutRounds() throws Exception {
+        Path logs = logs();
+        Path app = logs.resolve("app.log");
+        Path empty = Files.createFile(logs.resolve("empty.log"));
+        String script = "for i in $(seq 1 30); do echo \"line $i\" >> '" + app + "'; sleep 0.03; done; exit 0";
+        Rig rig = new Rig(dir, Duration.ofSeconds(10), Duration.ofSeconds(5), INTERVAL, List.of(logs + "/*.log"),
+                Runs.registry(), script);
+        assertEquals(0, rig.run());
+
+        assertArrayEquals(Files.readAllBytes(app), Files.readAllBytes(shippedFile(rig, app, "")), "sealed whole");
+        assertEquals(0, Files.size(shippedFile(rig, empty, "")), "the empty log is at its key, empty");
+        JsonNode m = rig.manifest();
+        assertTrue(m.path("allShipped").asBoolean(), m.toPrettyString());
+        JsonNode shipped = entry(m, "files", "files" + empty);
+        assertEquals(0, shipped.path("size").asLong(), shipped.toString());
+        assertEquals(Runs.sha256(empty), shipped.path("sha256").asText());
+    }
+
+    @Test
     void rotationTruncationAndFilesCreatedOrDeletedDuringTheRun() throws Exception {
         Path logs = logs();
         String l = "'" + logs + "'";

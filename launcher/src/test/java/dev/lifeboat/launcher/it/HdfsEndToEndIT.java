@@ -12,11 +12,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -40,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HdfsEndToEndIT {
     /** The user Lifeboat acts as (simple authentication); owns the destination directory. */
-    private static final String USER = "lifeboat";
+    static final String USER = "lifeboat";
 
     private static MiniDFSCluster cluster;
     private static FileSystem hdfs;
@@ -125,11 +123,11 @@ class HdfsEndToEndIT {
             keys.add(key);
             byte[] shipped = read(run + key);
             assertEquals(f.get("size").asLong(), shipped.length, key);
-            assertEquals(f.get("sha256").asText(), sha256(shipped), "the manifest's SHA-256 of " + key);
+            assertEquals(f.get("sha256").asText(), LifeboatProcess.sha256(shipped), "the manifest's SHA-256 of " + key);
             assertEquals("CRC32C", f.at("/checksum/algorithm").asText(), key);
             assertTrue(f.at("/checksum/verified").asBoolean(), key + " verified by HDFS");
             if (local.containsKey(key)) {
-                assertEquals(LifeboatProcess.sha256(local.get(key)), sha256(shipped), "the local file's SHA-256 of " + key);
+                assertEquals(LifeboatProcess.sha256(local.get(key)), LifeboatProcess.sha256(shipped), "the local file's SHA-256 of " + key);
             }
         }
         Set<String> expected = new HashSet<>(local.keySet());
@@ -221,10 +219,6 @@ class HdfsEndToEndIT {
         try (InputStream in = hdfs.open(new org.apache.hadoop.fs.Path(path))) {
             return in.readAllBytes();
         }
-    }
-
-    static String sha256(byte[] bytes) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     static Path randomFile(Path file, long size) throws IOException {
