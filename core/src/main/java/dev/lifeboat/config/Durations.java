@@ -6,7 +6,10 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as people write them: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, {@code 1m30s}. */
+/**
+ * Durations as people write them: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, {@code 1m30s}; a bare
+ * {@code 0} is zero (a unit means nothing there, as in {@code --ship-interval 0}).
+ */
 public final class Durations {
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
 
@@ -16,6 +19,9 @@ public final class Durations {
         String s = text.trim().toLowerCase(Locale.ROOT);
         if (s.isEmpty()) {
             throw new IllegalArgumentException("empty duration");
+        }
+        if (s.equals("0")) {
+            return Duration.ZERO;
         }
         Matcher m = PART.matcher(s);
         int end = 0;

@@ -77,6 +77,21 @@ class TestConfigLoader {
         assertFalse(c.processGroup());
         assertFalse(c.followSymlinks());
         assertEquals(Path.of(System.getProperty("java.io.tmpdir"), "lifeboat"), c.spoolDirectory());
+        assertEquals(Duration.ofMinutes(1), c.shipInterval());
+    }
+
+    @Test
+    void shipIntervalZeroTurnsRoundsOffAndTooShortIsRefused() throws Exception {
+        flags.put(ConfigKey.DESTINATION, DEST);
+        flags.put(ConfigKey.SHIP_INTERVAL, "0");
+        assertEquals(Duration.ZERO, load().shipInterval());
+        flags.remove(ConfigKey.SHIP_INTERVAL);
+        env.put("LIFEBOAT_SHIP_INTERVAL", "30s");
+        assertEquals(Duration.ofSeconds(30), load().shipInterval());
+        flags.put(ConfigKey.SHIP_INTERVAL, "50ms");
+        ConfigException e = assertThrows(ConfigException.class, this::load);
+        assertEquals("--ship-interval: the ship interval must be 0 (ship at the end only) or at least 100ms, got 50ms",
+                e.getMessage());
     }
 
     @Test

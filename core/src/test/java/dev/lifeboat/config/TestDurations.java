@@ -69,4 +69,12 @@ class TestDurations {
             assertEquals(d, Durations.parse(Durations.format(d)), d.toString());
         }
     }
+
+    @Test
+    void aBareZeroIsZero() {
+        org.junit.jupiter.api.Assertions.assertEquals(java.time.Duration.ZERO, Durations.parse("0"));
+        org.junit.jupiter.api.Assertions.assertEquals(java.time.Duration.ZERO, Durations.parse("0s"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Durations.parse("5"),
+                "another bare number has no unit");
+    }
 }

@@ -75,6 +75,11 @@ public final class Main implements Callable<Integer> {
                     cmd.getErr().println("lifeboat: error: " + Log.describe(e));
                     return 1;
                 });
+        // only the run's COMMAND ends the options; fetch takes them before or after RUN-URI DIR
+        CommandLine fetch = cli.getSubcommands().get("fetch");
+        if (fetch != null) {
+            fetch.setStopAtPositional(false);
+        }
         System.exit(cli.execute(args));
     }
 
