@@ -202,7 +202,19 @@ public final class Lifeboat {
             // Hadoop warns on every run that it has no native library; it needs none to ship files
             HADOOP_NATIVE_LOADER.setLevel(java.util.logging.Level.SEVERE);
         }
+        // even with --debug, no HTTP client logs what goes over the wire: every byte shipped, and the
+        // headers that carry credentials
+        for (java.util.logging.Logger wire : WIRE) {
+            wire.setLevel(java.util.logging.Level.INFO);
+        }
     }
+
+    /** The HTTP clients' wire and header loggers, held so that their levels stick. */
+    private static final List<java.util.logging.Logger> WIRE = List.of(
+            java.util.logging.Logger.getLogger("org.apache.hc.client5.http.wire"),
+            java.util.logging.Logger.getLogger("org.apache.hc.client5.http.headers"),
+            java.util.logging.Logger.getLogger("org.apache.http.wire"),
+            java.util.logging.Logger.getLogger("org.apache.http.headers"));
 
     /** Held so that its level sticks: java.util.logging keeps loggers only weakly. */
     private static final java.util.logging.Logger HADOOP_NATIVE_LOADER =

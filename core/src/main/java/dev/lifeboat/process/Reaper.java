@@ -66,6 +66,9 @@ public final class Reaper {
         synchronized (spawnLock) {
             ChildProcess child = ChildProcess.spawn(command, environment, ownProcessGroup);
             children.put(child.pid(), child);
+            // a reaper that found no child to wait for is waiting for SIGCHLD: wake it, so that it waits in
+            // the kernel for this one and learns of its exit at once
+            childSignal.release();
             return child;
         }
     }

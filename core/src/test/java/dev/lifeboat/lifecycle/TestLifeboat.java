@@ -103,4 +103,19 @@ class TestLifeboat {
         assertEquals(0, lifeboat(config(dir.resolve("archive"), List.of())).check(new PrintStream(out, true, UTF_8)));
         assertTrue(out.toString(UTF_8).startsWith("ok: "), out.toString(UTF_8));
     }
+
+    @Test
+    void debugDoesNotLetHttpClientsLogTheWire() {
+        Lifeboat.configureLibraryLogging(true);
+        try {
+            assertTrue(java.util.logging.Logger.getLogger("software.amazon.awssdk").isLoggable(java.util.logging.Level.FINE),
+                    "--debug shows the libraries' debug lines");
+            for (String wire : List.of("org.apache.hc.client5.http.wire", "org.apache.hc.client5.http.headers",
+                    "org.apache.http.wire", "org.apache.http.headers")) {
+                assertFalse(java.util.logging.Logger.getLogger(wire).isLoggable(java.util.logging.Level.FINE), wire);
+            }
+        } finally {
+            Lifeboat.configureLibraryLogging(false);
+        }
+    }
 }
