@@ -215,7 +215,7 @@ public final class Shipper {
         boolean pieces = false;
         for (Manifest.Shipped shipped : report.shipped()) {
             Tracker.Pending p = pending.get(shipped.key());
-            tracker.shipped(p, shipped.sha256());
+            tracker.shipped(p, shipped.sha256(), shipped.crc32c());
             pieces |= !p.direct();
         }
         tracker.discardStaged(staged);

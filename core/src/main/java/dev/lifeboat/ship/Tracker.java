@@ -19,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.CRC32C;
 
 /**
  * What has been shipped of every file and of the captured output, round after round. Files are followed
@@ -152,9 +151,10 @@ public final class Tracker {
      * @param offset where the bytes start in the followed file
      * @param direct true when the bytes are the whole file and go straight to its key, as no piece was
      *     shipped before (the last round of a file seen for the first time)
+     * @param sha256After the file's running SHA-256 once these bytes are added (its CRC32C is combined
+     *     from the one the pipeline computes of the piece)
      */
-    public record Pending(Followed followed, ShipItem item, long offset, boolean direct, MessageDigest sha256After,
-            long pieceCrc32c) {}
+    public record Pending(Followed followed, ShipItem item, long offset, boolean direct, MessageDigest sha256After) {}
 
     private final Path staging;
     private final Map<String, Followed> byKey = new LinkedHashMap<>();
@@ -269,7 +269,7 @@ public final class Tracker {
         boolean direct = last && f.pieces.isEmpty() && f.shipped == 0 && !f.sealed && matched && isStill(f);
         if (direct) {
             // as without continuous shipping: the file itself, up to the size measured now (empty ones too)
-            return new Pending(f, new ShipItem(f.path, f.key, f.origin, size), 0, true, null, 0);
+            return new Pending(f, new ShipItem(f.path, f.key, f.origin, size), 0, true, null);
         }
         if (size <= f.shipped) {
             // renamed out of every glob or deleted, and shipped to its end: once it has stayed so for a
@@ -282,10 +282,8 @@ public final class Tracker {
         f.quietRounds = 0;
         Path piece = nextStagingFile();
         MessageDigest sha = copyOf(f.sha256);
-        CRC32C crc = new CRC32C();
-        long copied = copy(f.channel, f.shipped, size - f.shipped, piece, sha, crc);
-        return new Pending(f, new ShipItem(piece, pieceKey(f.key, f.shipped), f.origin, copied), f.shipped, false,
-                sha, crc.getValue());
+        long copied = copy(f.channel, f.shipped, size - f.shipped, piece, sha);
+        return new Pending(f, new ShipItem(piece, pieceKey(f.key, f.shipped), f.origin, copied), f.shipped, false, sha);
     }
 
     private Pending stageCapture(Followed f, boolean last) throws IOException {
@@ -295,7 +293,7 @@ public final class Tracker {
             Path snapshot = spool.path().resolveSibling(f.key);
             long size = spool.snapshot(snapshot);
             f.dropped = spool.dropped();
-            return new Pending(f, new ShipItem(snapshot, f.key, f.origin, size), 0, true, null, 0);
+            return new Pending(f, new ShipItem(snapshot, f.key, f.origin, size), 0, true, null);
         }
         if (total <= f.shipped + f.dropped) {
             return null;
@@ -308,13 +306,11 @@ public final class Tracker {
             f.notes.add(lost + " bytes exceeded --output-limit before they could be shipped");
         }
         MessageDigest sha = copyOf(f.sha256);
-        CRC32C crc = new CRC32C();
         long size = Files.size(piece);
         try (FileChannel in = FileChannel.open(piece, StandardOpenOption.READ)) {
-            hash(in, size, sha, crc);
+            copy(in, 0, size, null, sha);
         }
-        return new Pending(f, new ShipItem(piece, pieceKey(f.key, f.shipped), f.origin, size), f.shipped, false, sha,
-                crc.getValue());
+        return new Pending(f, new ShipItem(piece, pieceKey(f.key, f.shipped), f.origin, size), f.shipped, false, sha);
     }
 
     /**
@@ -350,7 +346,7 @@ public final class Tracker {
         }
         if (channel != null) {
             MessageDigest sha = newSha256();
-            copy(channel, 0, e.size(), null, sha, new CRC32C());
+            copy(channel, 0, e.size(), null, sha);
             if (HexFormat.of().formatHex(copyOf(sha).digest()).equals(e.sha256())) {
                 f.sha256 = sha;
             } else {
@@ -383,8 +379,11 @@ public final class Tracker {
         byKey.put(key, f);
     }
 
-    /** Records that {@code p} reached the destination with {@code sha256} (the pipeline's hash of what it sent). */
-    public synchronized void shipped(Pending p, String sha256) {
+    /**
+     * Records that {@code p} reached the destination with {@code sha256} (hex) and {@code crc32c} (base64):
+     * the pipeline's hashes of what it sent.
+     */
+    public synchronized void shipped(Pending p, String sha256, String crc32c) {
         Followed f = p.followed();
         if (p.direct()) {
             f.shipped = p.item().size();
@@ -395,7 +394,7 @@ public final class Tracker {
         f.pieces.add(new Piece(p.item().key(), p.offset(), p.item().size(), sha256));
         f.shipped = p.offset() + p.item().size();
         f.sha256 = p.sha256After();
-        f.crc32c = Crc32c.combine(f.crc32c, p.pieceCrc32c(), p.item().size());
+        f.crc32c = Crc32c.combine(f.crc32c, Checksums.crcValue(crc32c), p.item().size());
     }
 
     /** Marks {@code f} as joined into one object at its key: nothing more is shipped for it. */
@@ -441,7 +440,7 @@ public final class Tracker {
     }
 
     /** Copies {@code count} bytes from {@code from} to {@code target} (none: only hashes them), hashing them. */
-    private static long copy(FileChannel in, long from, long count, Path target, MessageDigest sha, CRC32C crc)
+    private static long copy(FileChannel in, long from, long count, Path target, MessageDigest sha)
             throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(1, count)));
         long done = 0;
@@ -455,7 +454,6 @@ public final class Tracker {
                 }
                 buffer.flip();
                 sha.update(buffer.duplicate());
-                crc.update(buffer.duplicate());
                 while (out != null && buffer.hasRemaining()) {
                     out.write(buffer);
                 }
@@ -463,22 +461,6 @@ public final class Tracker {
             }
         }
         return done;
-    }
-
-    private static void hash(FileChannel in, long size, MessageDigest sha, CRC32C crc) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(1, size)));
-        long position = 0;
-        while (position < size) {
-            buffer.clear();
-            int n = in.read(buffer, position);
-            if (n <= 0) {
-                break;
-            }
-            buffer.flip();
-            sha.update(buffer.duplicate());
-            crc.update(buffer);
-            position += n;
-        }
     }
 
     private static String ordinal(int n) {
