@@ -26,7 +26,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -247,7 +246,7 @@ public final class Shipper {
             Uploader uploader = null;
             ShippingPipeline.Report report;
             List<Skipped> notShipped = new ArrayList<>();
-            Map<Tracker.Followed, UploadResult> sealed = Map.of();
+            Map<Tracker.Followed, Sealing> sealed = Map.of();
             try {
                 uploader = uploaders.await(uploadDeadline);
                 UploadControl control = UploadControl.withDeadline(uploadDeadline);
@@ -280,14 +279,15 @@ public final class Shipper {
                 Manifest.Shipped whole = direct.get(f.key());
                 if (whole != null) {
                     files.add(whole);
-                } else if (sealed.containsKey(f)) {
-                    files.add(sealedEntry(f, sealed.get(f)));
+                } else if (sealed.containsKey(f) && sealed.get(f).result() != null) {
+                    files.add(sealedEntry(f, sealed.get(f).result()));
                 } else if (!f.pieces().isEmpty()) {
-                    unsealed.add(new Manifest.Unsealed(f.key(), f.origin(), f.shipped(), f.sha256(),
-                            uploader != null && uploader.supportsConcatenation()
-                                    ? "the deadline came before its pieces were joined"
-                                    : "the uploader cannot join pieces",
-                            f.pieces(), f.dropped() > 0 ? f.dropped() : null, notes(f)));
+                    String reason = uploader == null || !uploader.supportsConcatenation() ? "the uploader cannot join pieces"
+                            : sealed.containsKey(f) && sealed.get(f).failure() != null
+                                    ? "joining its pieces failed: " + sealed.get(f).failure()
+                            : "the deadline came before its pieces were joined";
+                    unsealed.add(new Manifest.Unsealed(f.key(), f.origin(), f.shipped(), f.sha256(), reason, f.pieces(),
+                            f.dropped() > 0 ? f.dropped() : null, notes(f)));
                 }
             }
             Manifest manifest = Manifest.of(run, location(), ending, config.gracePeriod(),
@@ -342,8 +342,10 @@ public final class Shipper {
      * Joins each file's pieces into one object at its key and removes the pieces, {@code --concurrency} at a
      * time, under {@code control}. A file whose seal fails or is cut short keeps its pieces.
      */
-    private Map<Tracker.Followed, UploadResult> seal(Uploader uploader, UploadControl control)
-            throws InterruptedException {
+    /** How joining one file's pieces ended: the joined object, or why not (null: the deadline came first). */
+    private record Sealing(UploadResult result, String failure) {}
+
+    private Map<Tracker.Followed, Sealing> seal(Uploader uploader, UploadControl control) throws InterruptedException {
         List<Tracker.Followed> toSeal = new ArrayList<>();
         for (Tracker.Followed f : tracker.followed()) {
             if (!f.sealed() && !f.pieces().isEmpty()) {
@@ -354,36 +356,41 @@ public final class Shipper {
             return Map.of();
         }
         String prefix = run.runId() + "/";
-        Map<Tracker.Followed, Optional<UploadResult>> done = Parallel.run("lifeboat-seal", toSeal,
-                config.concurrency(), control, f -> {
-                    List<String> sources = f.pieces().stream().map(p -> prefix + p.key()).toList();
-                    try {
-                        UploadResult result = uploader.concatenate(sources, prefix + f.key(), control.child(control.deadlineNanos()));
-                        if (result.bytes() != f.shipped()) {
-                            throw new IOException("the joined object holds " + result.bytes() + " bytes, expected "
-                                    + f.shipped());
-                        }
-                        if (new Hashes(f.sha256(), f.crc32c()).contradicts(result.checksumAlgorithm(), result.checksum())) {
-                            throw new IOException(result.checksumAlgorithm() + " mismatch: the backend reports "
-                                    + result.checksum());
-                        }
-                        tracker.sealed(f);
-                        for (String source : sources) {
-                            uploader.delete(source, control);
-                        }
-                        return Optional.of(result);
-                    } catch (IOException | RuntimeException e) {
-                        log.warn("cannot join the pieces of " + f.origin() + ": " + Log.describe(e));
-                        return Optional.empty();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return Optional.empty();
-                    }
-                }, unfinished -> log.warn("the deadline came before sealing finished: " + unfinished
-                        + " file(s) stay in pieces"));
-        Map<Tracker.Followed, UploadResult> sealed = new LinkedHashMap<>();
-        done.forEach((f, result) -> result.ifPresent(r -> sealed.put(f, r)));
-        return sealed;
+        return Parallel.run("lifeboat-seal", toSeal, config.concurrency(), control, f -> {
+            List<String> sources = f.pieces().stream().map(p -> prefix + p.key()).toList();
+            try {
+                UploadResult result = uploader.concatenate(sources, prefix + f.key(), control.child(control.deadlineNanos()));
+                if (result.bytes() != f.shipped()) {
+                    throw new IOException("the joined object holds " + result.bytes() + " bytes, expected " + f.shipped());
+                }
+                if (new Hashes(f.sha256(), f.crc32c()).contradicts(result.checksumAlgorithm(), result.checksum())) {
+                    throw new IOException(result.checksumAlgorithm() + " mismatch: the backend reports " + result.checksum());
+                }
+                tracker.sealed(f);
+                removePieces(uploader, sources, control);
+                return new Sealing(result, null);
+            } catch (UploadCancelledException e) {
+                // the deadline: no failure of its own
+                return new Sealing(null, null);
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot join the pieces of " + f.origin() + ": " + Log.describe(e));
+                return new Sealing(null, Log.describe(e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Sealing(null, null);
+            }
+        }, unfinished -> log.warn("the deadline came before sealing finished: " + unfinished + " file(s) stay in pieces"));
+    }
+
+    /** Removes the pieces a seal joined (those it did not consume); one left behind is not worth failing the seal. */
+    private void removePieces(Uploader uploader, List<String> pieces, UploadControl control) throws InterruptedException {
+        for (String piece : pieces) {
+            try {
+                uploader.delete(piece, control);
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot remove the piece " + piece + " after joining it: " + Log.describe(e));
+            }
+        }
     }
 
     /** Records what is durable: in the spool (fsynced), then at the destination ({@code progress.json}). */

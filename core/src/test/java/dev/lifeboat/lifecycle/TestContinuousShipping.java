@@ -120,7 +120,8 @@ class TestContinuousShipping {
         Path app = logs().resolve("app.log");
         Path expectedOut = dir.resolve("expected-stdout");
         String script = "trap 'exit 0' TERM; i=0; while :; do i=$((i+1)); echo \"line $i\" >> '" + app + "'; "
-                + "echo \"out $i\"; echo \"out $i\" >> '" + expectedOut + "'; sleep 0.02; done";
+                // one pipeline writes both, so the TERM trap (run between commands) cannot come between them
+                + "echo \"out $i\" | tee -a '" + expectedOut + "'; sleep 0.02; done";
         Rig rig = new Rig(dir, Duration.ofSeconds(10), Duration.ofSeconds(5), INTERVAL, List.of(app.toString()),
                 Runs.registry(), script);
         int[] status = new int[1];
@@ -270,6 +271,17 @@ class TestContinuousShipping {
         Path out = dir.resolve("fetched");
         fetch(rig, out);
         assertArrayEquals(Files.readAllBytes(app), Files.readAllBytes(out.resolve("files" + app)), "reassembled");
+    }
+
+    @Test
+    void aSealThatFailsKeepsThePiecesListedWithTheFailure() throws Exception {
+        Path app = logs().resolve("app.log");
+        Rig rig = writer(Duration.ofSeconds(10), WrappedFileUploaderFactory.Concatenation.FAILS, app);
+        assertEquals(0, rig.run());
+        JsonNode unsealed = entry(rig.manifest(), "unsealed", "files" + app);
+        assertEquals("joining its pieces failed: the backend refuses to join run-1/files" + app,
+                unsealed.path("reason").asText());
+        assertTrue(unsealed.path("pieces").size() >= 2, unsealed.toString());
     }
 
     @Test

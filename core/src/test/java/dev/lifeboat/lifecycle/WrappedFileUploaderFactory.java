@@ -22,10 +22,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The real file uploader behind switches a test turns: a destination that is down, an uploader that
- * cannot concatenate (as a plugin may), one whose concatenation takes until it is cancelled.
+ * cannot concatenate (as a plugin may), one whose concatenation takes until it is cancelled, one whose
+ * concatenation fails.
  */
 final class WrappedFileUploaderFactory implements UploaderFactory {
-    enum Concatenation { SUPPORTED, UNSUPPORTED, UNTIL_CANCELLED }
+    enum Concatenation { SUPPORTED, UNSUPPORTED, UNTIL_CANCELLED, FAILS }
 
     final AtomicBoolean down = new AtomicBoolean();
     final AtomicInteger refused = new AtomicInteger();
@@ -74,6 +75,9 @@ final class WrappedFileUploaderFactory implements UploaderFactory {
             @Override
             public UploadResult concatenate(List<String> sourceKeys, String targetKey, UploadControl control)
                     throws IOException, InterruptedException {
+                if (concatenation == Concatenation.FAILS) {
+                    throw new IOException("the backend refuses to join " + targetKey);
+                }
                 if (concatenation == Concatenation.UNTIL_CANCELLED) {
                     CountDownLatch cancelled = new CountDownLatch(1);
                     control.onCancel(cancelled::countDown);
