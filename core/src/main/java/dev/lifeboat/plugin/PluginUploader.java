@@ -1,5 +1,6 @@
 package dev.lifeboat.plugin;
 
+import dev.lifeboat.spi.ConcatenationLimits;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.UploadResult;
@@ -40,13 +41,18 @@ final class PluginUploader implements Uploader {
 
     /** A capability query: a plugin that fails to answer it does not have the capability. */
     private boolean asks(Call<Boolean> call) {
+        return asks(call, false);
+    }
+
+    /** A question to the plugin that cannot fail: its answer, or {@code otherwise} if it throws. */
+    private <T> T asks(Call<T> call, T otherwise) {
         try {
             return inPlugin(call);
         } catch (IOException | InterruptedException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            return false;
+            return otherwise;
         }
     }
 
@@ -73,6 +79,11 @@ final class PluginUploader implements Uploader {
     public UploadResult concatenate(List<String> sourceKeys, String targetKey, UploadControl control)
             throws IOException, InterruptedException {
         return inPlugin(() -> delegate.concatenate(sourceKeys, targetKey, control));
+    }
+
+    @Override
+    public ConcatenationLimits concatenationLimits() {
+        return asks(delegate::concatenationLimits, ConcatenationLimits.NONE);
     }
 
     @Override

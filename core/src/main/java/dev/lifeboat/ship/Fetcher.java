@@ -136,10 +136,9 @@ public final class Fetcher {
                     Files.deleteIfExists(part);
                     return "missing: bytes " + at + " to " + p.offset() + " of " + w.key() + " are in no piece";
                 }
-                MessageDigest piece = Tracker.newSha256();
-                long n;
+                String problem;
                 try (InputStream in = uploader.open(p.key(), UploadControl.withTimeout(PER_OBJECT))) {
-                    n = new DigestInputStream(new DigestInputStream(in, piece), whole).transferTo(out);
+                    problem = copyPiece(w, p, new DigestInputStream(in, whole), out);
                 } catch (NoSuchFileException e) {
                     out.close();
                     Files.deleteIfExists(part);
@@ -150,17 +149,51 @@ public final class Fetcher {
                     return "missing piece: " + p.key() + " (bytes " + p.offset() + " to " + (p.offset() + p.size())
                             + " of " + w.key() + ")";
                 }
-                String sha = HexFormat.of().formatHex(piece.digest());
-                if (n != p.size() || !sha.equals(p.sha256())) {
+                if (problem != null) {
                     out.close();
                     Files.deleteIfExists(part);
-                    return "checksum mismatch: piece " + p.key() + " of " + w.key() + " holds " + n + " bytes with SHA-256 "
-                            + sha + ", listed " + p.size() + " bytes with " + p.sha256();
+                    return problem;
                 }
-                at += n;
+                at += p.size();
             }
         }
         return finish(w, part, target, at, whole);
+    }
+
+    /**
+     * Copies one piece to {@code out}, checking the SHA-256 of each piece a round shipped: the piece itself,
+     * or each of those it was folded from, in turn.
+     *
+     * @return the problem, or null if every byte is as listed
+     */
+    private static String copyPiece(Wanted w, Tracker.Piece piece, InputStream in, OutputStream out) throws IOException {
+        byte[] buffer = new byte[1 << 16];
+        for (Tracker.Piece shipped : piece.shippedPieces()) {
+            MessageDigest sha = Tracker.newSha256();
+            long n = 0;
+            while (n < shipped.size()) {
+                int r = in.read(buffer, 0, (int) Math.min(buffer.length, shipped.size() - n));
+                if (r < 0) {
+                    break;
+                }
+                sha.update(buffer, 0, r);
+                out.write(buffer, 0, r);
+                n += r;
+            }
+            String actual = HexFormat.of().formatHex(sha.digest());
+            if (n != shipped.size() || !actual.equals(shipped.sha256())) {
+                String what = shipped == piece ? "piece " + piece.key()
+                        : "bytes " + shipped.offset() + " to " + (shipped.offset() + shipped.size()) + " of piece " + piece.key();
+                return "checksum mismatch: " + what + " of " + w.key() + (shipped == piece ? " holds " : " hold ") + n
+                        + " bytes with SHA-256 " + actual
+                        + ", listed " + shipped.size() + " bytes with " + shipped.sha256();
+            }
+        }
+        if (in.read() >= 0) {
+            return "checksum mismatch: piece " + piece.key() + " of " + w.key() + " holds more than the " + piece.size()
+                    + " bytes listed";
+        }
+        return null;
     }
 
     private String finish(Wanted w, Path part, Path target, long size, MessageDigest sha) throws IOException {

@@ -7,6 +7,7 @@ import dev.lifeboat.base.Log;
 import dev.lifeboat.base.RunInfo;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.spi.BoundedCall;
+import dev.lifeboat.spi.ConcatenationLimits;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
 import dev.lifeboat.spi.UploadControl;
@@ -219,8 +220,12 @@ public final class Shipper {
         }
         tracker.discardStaged(staged);
         rounds++;
-        if (pieces) {
-            writeProgress(uploader, control);
+        List<String> folded = last ? List.of() : fold(uploader, control);
+        if ((pieces || !folded.isEmpty()) && writeProgress(uploader, control)) {
+            // the pieces folded into others, once the progress record at the destination lists them no more
+            removePieces(uploader, folded, control, "folding it");
+        } else {
+            folded.forEach(tracker::leftOver);
         }
         if (!last && !items.isEmpty()) {
             long bytes = report.shipped().stream().mapToLong(Manifest.Shipped::size).sum();
@@ -297,6 +302,12 @@ public final class Shipper {
             if (manifestShipped && unsealed.isEmpty() && progressShipped) {
                 removeQuietly(uploader, run.runId() + "/progress.json", exitAt);
             }
+            if (manifestShipped) {
+                // pieces a fold or a seal could not remove, and folded pieces of folds cut short
+                for (String key : tracker.leftOvers()) {
+                    removeQuietly(uploader, run.runId() + "/" + key, exitAt);
+                }
+            }
             for (Skipped s : notShipped) {
                 if (s.reason() == Skipped.Reason.NO_MATCH) {
                     log.info("not shipped: " + s.path() + ": " + s.detail());
@@ -335,7 +346,7 @@ public final class Shipper {
         Manifest.Checksum checksum = result.checksumAlgorithm() == null ? null
                 : new Manifest.Checksum(result.checksumAlgorithm(), result.checksum(), result.verified());
         return new Manifest.Shipped(f.key(), f.origin(), f.shipped(), f.sha256(), f.crc32c(), checksum, 1,
-                result.location(), f.dropped() > 0 ? f.dropped() : null, f.pieces().size(), notes(f));
+                result.location(), f.dropped() > 0 ? f.dropped() : null, f.shippedPieces(), notes(f));
     }
 
     /**
@@ -367,7 +378,7 @@ public final class Shipper {
                     throw new IOException(result.checksumAlgorithm() + " mismatch: the backend reports " + result.checksum());
                 }
                 tracker.sealed(f);
-                removePieces(uploader, sources, control);
+                removePieces(uploader, f.pieces().stream().map(Tracker.Piece::key).toList(), control, "joining it");
                 return new Sealing(result, null);
             } catch (UploadCancelledException e) {
                 // the deadline: no failure of its own
@@ -382,36 +393,98 @@ public final class Shipper {
         }, unfinished -> log.warn("the deadline came before sealing finished: " + unfinished + " file(s) stay in pieces"));
     }
 
-    /** Removes the pieces a seal joined (those it did not consume); one left behind is not worth failing the seal. */
-    private void removePieces(Uploader uploader, List<String> pieces, UploadControl control) throws InterruptedException {
+    /**
+     * Folds pieces on the backend, within its {@link Uploader#concatenationLimits}, so that the seal at the
+     * stop has few, large pieces to join (see {@link Folding}); {@code --concurrency} files at a time, under
+     * the round's control. A fold that fails or is cut short leaves the file's pieces as they were.
+     *
+     * @return the keys of the pieces folded into others, to remove once the progress record no longer lists them
+     */
+    private List<String> fold(Uploader uploader, UploadControl control) throws InterruptedException {
+        if (!uploader.supportsConcatenation()) {
+            return List.of();
+        }
+        ConcatenationLimits limits = uploader.concatenationLimits();
+        Map<Tracker.Followed, List<Tracker.Piece>> toFold = new LinkedHashMap<>();
+        for (Tracker.Followed f : tracker.followed()) {
+            List<Tracker.Piece> pieces = f.pieces();
+            Folding.Range range = f.sealed() ? null : Folding.next(pieces, limits);
+            if (range != null) {
+                toFold.put(f, pieces.subList(range.from(), range.to()));
+            }
+        }
+        String prefix = run.runId() + "/";
+        Map<Tracker.Followed, List<String>> done = Parallel.run("lifeboat-fold", new ArrayList<>(toFold.keySet()),
+                config.concurrency(), control, f -> {
+                    List<Tracker.Piece> sources = toFold.get(f);
+                    Tracker.Piece first = sources.get(0);
+                    Tracker.Piece lastPiece = sources.get(sources.size() - 1);
+                    String key = Tracker.foldedKey(f.key(), first.offset(), lastPiece.offset() + lastPiece.size());
+                    List<String> keys = sources.stream().map(Tracker.Piece::key).toList();
+                    try {
+                        UploadResult result = uploader.concatenate(keys.stream().map(k -> prefix + k).toList(),
+                                prefix + key, control.child(control.deadlineNanos()));
+                        long expected = lastPiece.offset() + lastPiece.size() - first.offset();
+                        if (result.bytes() != expected) {
+                            throw new IOException("the folded piece holds " + result.bytes() + " bytes, expected " + expected);
+                        }
+                        if (tracker.folded(f, sources, key)) {
+                            return keys;
+                        }
+                    } catch (UploadCancelledException e) {
+                        // the stop: the pieces stay as they are
+                    } catch (IOException | RuntimeException e) {
+                        log.debug("cannot fold " + sources.size() + " pieces of " + f.origin() + " (they stay as they are): "
+                                + Log.describe(e));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    // a fold cut short may still have been done on the backend: its piece goes with the leftovers
+                    tracker.leftOver(key);
+                    return List.of();
+                }, unfinished -> log.debug("the round was cut while folding the pieces of " + unfinished + " file(s)"));
+        List<String> folded = new ArrayList<>();
+        done.values().forEach(folded::addAll);
+        return folded;
+    }
+
+    /**
+     * Removes pieces that a seal or a fold joined (those it did not consume); one left behind is not worth
+     * failing for, and goes with the leftovers removed after the manifest.
+     */
+    private void removePieces(Uploader uploader, List<String> pieces, UploadControl control, String after)
+            throws InterruptedException {
         for (String piece : pieces) {
             try {
-                uploader.delete(piece, control);
+                uploader.delete(run.runId() + "/" + piece, control);
             } catch (IOException | RuntimeException e) {
-                log.warn("cannot remove the piece " + piece + " after joining it: " + Log.describe(e));
+                log.debug("cannot remove the piece " + piece + " after " + after + ": " + Log.describe(e));
+                tracker.leftOver(piece);
             }
         }
     }
 
     /** Records what is durable: in the spool (fsynced), then at the destination ({@code progress.json}). */
-    private void writeProgress(Uploader uploader, UploadControl control) {
+    private boolean writeProgress(Uploader uploader, UploadControl control) {
         Progress progress = Progress.of(run.runId(), rounds, Instant.now().toString(), tracker.followed());
         Path local = config.spoolDirectory().resolve("progress.json");
         try {
             writeDurably(local, JSON.writeValueAsBytes(progress));
         } catch (IOException e) {
             log.error("cannot write " + local + ": " + Log.describe(e), e);
-            return;
+            return false;
         }
         try {
             uploader.upload(new SourceFile(local, Files.size(local)), run.runId() + "/progress.json",
                     control.child(control.deadlineNanos()));
             progressShipped = true;
+            return true;
         } catch (IOException | RuntimeException e) {
             log.warn("progress.json not shipped (the next round tries again): " + Log.describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return false;
     }
 
     private void removeQuietly(Uploader uploader, String key, long deadlineNanos) {

@@ -1,5 +1,6 @@
 package dev.lifeboat.ship;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lifeboat.process.SpoolFile;
 import dev.lifeboat.spi.Checksums;
 import java.io.IOException;
@@ -40,8 +41,35 @@ public final class Tracker {
     /** Rounds a file no glob matches any more is kept open without growing before it is let go. */
     static final int QUIET_ROUNDS_BEFORE_CLOSE = 5;
 
-    /** A piece of a file that reached the destination. */
-    public record Piece(String key, long offset, long size, String sha256) {}
+    /**
+     * A piece of a file that reached the destination: the bytes {@code [offset, offset + size)} of it.
+     *
+     * @param sha256 of its bytes; null for a folded piece, whose {@code joined} pieces have theirs
+     * @param joined for a piece folded on the backend from earlier pieces while the child ran: those
+     *     pieces (which are gone), in order, each with its SHA-256; null otherwise
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Piece(String key, long offset, long size, String sha256, List<Piece> joined) {
+        public Piece(String key, long offset, long size, String sha256) {
+            this(key, offset, size, sha256, null);
+        }
+
+        /** The pieces shipped by rounds that this one holds: itself, or those it was folded from. */
+        public List<Piece> shippedPieces() {
+            return joined == null ? List.of(this) : joined;
+        }
+
+        /** A piece folded from {@code pieces}, consecutive bytes of one file, stored at {@code key}. */
+        static Piece folded(String key, List<Piece> pieces) {
+            List<Piece> joined = new ArrayList<>();
+            long size = 0;
+            for (Piece p : pieces) {
+                joined.addAll(p.shippedPieces());
+                size += p.size();
+            }
+            return new Piece(key, pieces.get(0).offset(), size, null, List.copyOf(joined));
+        }
+    }
 
     /** Captured output: the run's {@code stdout.log} or {@code stderr.log}. */
     public record Capture(String key, String origin, SpoolFile spool) {}
@@ -90,6 +118,11 @@ public final class Tracker {
 
         public List<Piece> pieces() {
             return List.copyOf(pieces);
+        }
+
+        /** How many pieces rounds shipped of it, counting those folded since. */
+        public int shippedPieces() {
+            return pieces.stream().mapToInt(p -> p.shippedPieces().size()).sum();
         }
 
         public List<String> notes() {
@@ -160,6 +193,7 @@ public final class Tracker {
     private final Map<String, Followed> byKey = new LinkedHashMap<>();
     private final Map<Object, Followed> byIdentity = new HashMap<>();
     private final Map<String, Integer> generations = new HashMap<>();
+    private final Set<String> leftOvers = new java.util.LinkedHashSet<>();
     private long staged;
 
     /** @param staging a spool folder for piece files */
@@ -397,10 +431,45 @@ public final class Tracker {
         f.crc32c = Crc32c.combine(f.crc32c, Checksums.crcValue(crc32c), p.item().size());
     }
 
+    /**
+     * Records that {@code f}'s pieces {@code [from, to)} were folded on the backend into one piece at
+     * {@code key}; they are then listed as that piece. Unless they are still the same pieces (a seal or a
+     * stop came between), nothing changes and false is returned.
+     */
+    public synchronized boolean folded(Followed f, List<Piece> sources, String key) {
+        int from = f.pieces.indexOf(sources.get(0));
+        if (f.sealed || from < 0 || from + sources.size() > f.pieces.size()
+                || !f.pieces.subList(from, from + sources.size()).equals(sources)) {
+            return false;
+        }
+        f.pieces.subList(from, from + sources.size()).clear();
+        f.pieces.add(from, Piece.folded(key, sources));
+        return true;
+    }
+
     /** Marks {@code f} as joined into one object at its key: nothing more is shipped for it. */
     public synchronized void sealed(Followed f) {
         f.sealed = true;
         f.close();
+    }
+
+    /**
+     * Notes an object at the destination that nothing lists and that is to be removed at the end: a piece a
+     * fold or a seal could not remove, or the piece of a fold cut short (which may or may not exist).
+     */
+    public synchronized void leftOver(String key) {
+        leftOvers.add(key);
+    }
+
+    /** What {@link #leftOver} noted, less anything listed again since. */
+    public synchronized List<String> leftOvers() {
+        List<String> listed = new ArrayList<>();
+        for (Followed f : byKey.values()) {
+            if (!f.sealed) {
+                f.pieces.forEach(p -> listed.add(p.key()));
+            }
+        }
+        return leftOvers.stream().filter(k -> !listed.contains(k)).toList();
     }
 
     /** Removes the staged piece files of a round. */
@@ -437,6 +506,11 @@ public final class Tracker {
     /** {@code pieces/<key>/<offset, 20 digits>}: a file's pieces sort by offset. */
     static String pieceKey(String key, long offset) {
         return PIECES + key + "/" + String.format("%020d", offset);
+    }
+
+    /** {@code pieces/<key>/<offset>-<end>}, 20 digits each: a piece folded from the pieces of those bytes. */
+    static String foldedKey(String key, long offset, long end) {
+        return pieceKey(key, offset) + "-" + String.format("%020d", end);
     }
 
     /** Copies {@code count} bytes from {@code from} to {@code target} (none: only hashes them), hashing them. */

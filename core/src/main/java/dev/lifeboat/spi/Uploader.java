@@ -74,6 +74,16 @@ public interface Uploader extends AutoCloseable {
     }
 
     /**
+     * What {@link #concatenate} joins on the backend's side in one call. Lifeboat folds a file's pieces
+     * within these limits while the child runs (small pieces into one of at least
+     * {@code minimumSourceBytes}, and {@code maximumSources} pieces into one), so that the seal at the stop
+     * joins few, large pieces. Only asked when {@link #supportsConcatenation()}.
+     */
+    default ConcatenationLimits concatenationLimits() {
+        return ConcatenationLimits.NONE;
+    }
+
+    /**
      * Removes the object at {@code key}; one that is not there is no error.
      *
      * @throws UnsupportedOperationException unless {@link #supportsConcatenation()}

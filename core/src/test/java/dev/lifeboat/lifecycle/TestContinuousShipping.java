@@ -12,6 +12,7 @@ import dev.lifeboat.base.Log;
 import dev.lifeboat.plugin.UploaderRegistry;
 import dev.lifeboat.process.Signals;
 import dev.lifeboat.ship.Fetcher;
+import dev.lifeboat.spi.ConcatenationLimits;
 import dev.lifeboat.spi.Uploader;
 import dev.lifeboat.uploader.file.FileUploaderFactory;
 import java.nio.file.Files;
@@ -91,6 +92,10 @@ class TestContinuousShipping {
      */
     private Rig writer(Duration grace, WrappedFileUploaderFactory.Concatenation concatenation, Path... files)
             throws Exception {
+        return writer(grace, new WrappedFileUploaderFactory(concatenation), files);
+    }
+
+    private Rig writer(Duration grace, WrappedFileUploaderFactory uploaders, Path... files) throws Exception {
         StringBuilder script = new StringBuilder("for i in $(seq 1 30); do ");
         List<String> logs = new java.util.ArrayList<>();
         for (Path f : files) {
@@ -99,7 +104,7 @@ class TestContinuousShipping {
         }
         script.append("sleep 0.05; done; exit 0");
         return new Rig(dir, grace, grace.dividedBy(2), INTERVAL, logs,
-                UploaderRegistry.of(List.of(new WrappedFileUploaderFactory(concatenation))), script.toString());
+                UploaderRegistry.of(List.of(uploaders)), script.toString());
     }
 
     /** Starts the run on a thread of its own; the test stops it. */
@@ -305,6 +310,71 @@ class TestContinuousShipping {
         assertFalse(result.fetched().contains("files" + app));
         assertFalse(result.fetched().contains("files" + other));
         assertTrue(result.fetched().contains("stdout.log"));
+    }
+
+    /** Limits like an object store's, at the scale of a test: pieces below 100 bytes and at most 4 a call. */
+    private static final ConcatenationLimits SMALL_LIMITS = new ConcatenationLimits(100, 4);
+
+    @Test
+    void piecesAreFoldedWithinTheUploadersLimitsWhileTheChildRunsSoThatTheSealJoinsFew() throws Exception {
+        Path app = logs().resolve("app.log");
+        WrappedFileUploaderFactory uploaders = new WrappedFileUploaderFactory(
+                WrappedFileUploaderFactory.Concatenation.SUPPORTED, SMALL_LIMITS);
+        Rig rig = writer(Duration.ofSeconds(10), uploaders, app);
+        assertEquals(0, rig.run());
+
+        String sealTarget = "run-1/files" + app;
+        List<WrappedFileUploaderFactory.Join> folds = uploaders.joins.stream()
+                .filter(j -> j.target().startsWith("run-1/pieces/files" + app + "/")).toList();
+        assertFalse(folds.isEmpty(), "pieces folded while the child ran: " + uploaders.joins);
+        for (WrappedFileUploaderFactory.Join fold : folds) {
+            assertTrue(fold.sources().size() >= 2 && fold.sources().size() <= 4, "within the limits: " + fold);
+        }
+        WrappedFileUploaderFactory.Join seal = uploaders.joins.stream().filter(j -> j.target().equals(sealTarget))
+                .findFirst().orElseThrow(() -> new AssertionError("no seal in " + uploaders.joins));
+        // at most 3 pieces before the last round's, and the tail
+        assertTrue(seal.sources().size() <= 4, "the seal joins few pieces: " + seal);
+        assertArrayEquals(Files.readAllBytes(app), Files.readAllBytes(shippedFile(rig, app, "")), "sealed whole");
+        assertEquals(List.of(), pieces(rig), "no piece left: neither folded sources nor the folds' pieces");
+        JsonNode file = entry(rig.manifest(), "files", "files" + app);
+        assertTrue(file.path("pieces").asInt() > seal.sources().size(),
+                "the pieces rounds shipped, counting those folded: " + file);
+        assertEquals(Runs.sha256(app), file.path("sha256").asText());
+    }
+
+    @Test
+    void fetchReassemblesFoldedPiecesAndChecksEveryRoundsBytesInThem() throws Exception {
+        Path app = logs().resolve("app.log");
+        WrappedFileUploaderFactory uploaders = new WrappedFileUploaderFactory(
+                WrappedFileUploaderFactory.Concatenation.FOLDS_ONLY, SMALL_LIMITS);
+        Rig rig = writer(Duration.ofSeconds(10), uploaders, app);
+        assertEquals(0, rig.run());
+        JsonNode pieces = entry(rig.manifest(), "unsealed", "files" + app).path("pieces");
+        JsonNode folded = null;
+        for (JsonNode p : pieces) {
+            if (p.has("joined")) {
+                folded = p;
+            }
+        }
+        assertNotNull(folded, "a folded piece listed with the pieces it holds: " + pieces);
+        assertFalse(folded.has("sha256"), folded.toString());
+        assertTrue(folded.path("joined").size() >= 2, folded.toString());
+        Path out = dir.resolve("fetched");
+        fetch(rig, out);
+        assertArrayEquals(Files.readAllBytes(app), Files.readAllBytes(out.resolve("files" + app)), "reassembled");
+
+        // one byte changed in the second round's bytes within the folded piece
+        JsonNode second = folded.path("joined").get(1);
+        Path stored = rig.runFolder().resolve(folded.path("key").asText());
+        byte[] bytes = Files.readAllBytes(stored);
+        bytes[(int) (second.path("offset").asLong() - folded.path("offset").asLong())] ^= 1;
+        Files.write(stored, bytes);
+        Fetcher.Result result = fetch(rig, dir.resolve("fetched-again"));
+        String problems = String.join("\n", result.problems());
+        long from = second.path("offset").asLong();
+        assertTrue(problems.contains("checksum mismatch: bytes " + from + " to " + (from + second.path("size").asLong())
+                + " of piece " + folded.path("key").asText()), problems);
+        assertFalse(result.fetched().contains("files" + app));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.lifeboat.lifecycle;
 
+import dev.lifeboat.spi.ConcatenationLimits;
 import dev.lifeboat.spi.InvalidOptionException;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
@@ -23,18 +24,29 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The real file uploader behind switches a test turns: a destination that is down, an uploader that
  * cannot concatenate (as a plugin may), one whose concatenation takes until it is cancelled, one whose
- * concatenation fails.
+ * concatenation fails, one that folds pieces but cannot seal them; limits of concatenation like those of
+ * an object store; and a record of every concatenation asked for.
  */
 final class WrappedFileUploaderFactory implements UploaderFactory {
-    enum Concatenation { SUPPORTED, UNSUPPORTED, UNTIL_CANCELLED, FAILS }
+    enum Concatenation { SUPPORTED, UNSUPPORTED, UNTIL_CANCELLED, FAILS, FOLDS_ONLY }
+
+    /** One concatenation asked for. */
+    record Join(List<String> sources, String target) {}
 
     final AtomicBoolean down = new AtomicBoolean();
     final AtomicInteger refused = new AtomicInteger();
+    final List<Join> joins = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Concatenation concatenation;
+    private final ConcatenationLimits limits;
     private final FileUploaderFactory files = new FileUploaderFactory();
 
     WrappedFileUploaderFactory(Concatenation concatenation) {
+        this(concatenation, ConcatenationLimits.NONE);
+    }
+
+    WrappedFileUploaderFactory(Concatenation concatenation, ConcatenationLimits limits) {
         this.concatenation = concatenation;
+        this.limits = limits;
     }
 
     @Override
@@ -73,9 +85,16 @@ final class WrappedFileUploaderFactory implements UploaderFactory {
             }
 
             @Override
+            public ConcatenationLimits concatenationLimits() {
+                return limits;
+            }
+
+            @Override
             public UploadResult concatenate(List<String> sourceKeys, String targetKey, UploadControl control)
                     throws IOException, InterruptedException {
-                if (concatenation == Concatenation.FAILS) {
+                joins.add(new Join(List.copyOf(sourceKeys), targetKey));
+                boolean fold = targetKey.contains("/pieces/");
+                if (concatenation == Concatenation.FAILS || (concatenation == Concatenation.FOLDS_ONLY && !fold)) {
                     throw new IOException("the backend refuses to join " + targetKey);
                 }
                 if (concatenation == Concatenation.UNTIL_CANCELLED) {

@@ -799,6 +799,33 @@ public abstract class AbstractUploaderContractTest {
         assertJoined(key("files/one.log"), whole, result);
     }
 
+    /**
+     * As continuous shipping does: small pieces folded into one at a piece key while the child runs (as many
+     * as one call joins on the server, up to 32), that one folded again with later ones, and the result
+     * sealed at the file's key.
+     */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    protected void aFoldedPieceCanBeJoinedAgain() throws Exception {
+        assumeTrue(uploader().supportsConcatenation(), "the uploader offers no concatenation");
+        int width = Math.min(32, uploader().concatenationLimits().maximumSources());
+        long[] sizes = new long[width + 2];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = 100 + i * 37L;
+        }
+        List<String> keys = new ArrayList<>();
+        byte[] whole = shipPieces("refold", sizes, keys);
+        String first = key("pieces/refold/00000000000000000000-" + String.format("%020d", whole.length));
+        UploadResult folded = uploader().concatenate(keys.subList(0, width), first, generous());
+        long foldedBytes = java.util.Arrays.stream(sizes, 0, width).sum();
+        assertEquals(foldedBytes, folded.bytes(), "bytes reported for the folded piece");
+        String second = key("pieces/refold/00000000000000000000-" + String.format("%020d", whole.length + 1));
+        uploader().concatenate(List.of(first, keys.get(width)), second, generous());
+        UploadResult sealed = uploader().concatenate(List.of(second, keys.get(width + 1)), key("files/refold.log"),
+                generous());
+        assertJoined(key("files/refold.log"), whole, sealed);
+    }
+
     @Test
     protected void concatenationWithAMissingSourceFailsAndWritesNothing() throws Exception {
         assumeTrue(uploader().supportsConcatenation(), "the uploader offers no concatenation");

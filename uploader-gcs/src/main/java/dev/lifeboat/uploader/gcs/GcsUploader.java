@@ -21,6 +21,7 @@ import com.google.cloud.storage.StorageOptions;
 import com.google.cloud.storage.StorageRetryStrategy;
 import dev.lifeboat.spi.BoundedCall;
 import dev.lifeboat.spi.Checksums;
+import dev.lifeboat.spi.ConcatenationLimits;
 import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
@@ -325,6 +326,12 @@ final class GcsUploader implements Uploader {
     @Override
     public boolean supportsConcatenation() {
         return config.kmsKeyName == null || KMS_FOR_COMPOSE != null;
+    }
+
+    /** One compose call joins up to {@value #MAX_COMPOSE_SOURCES} objects of any size. */
+    @Override
+    public ConcatenationLimits concatenationLimits() {
+        return new ConcatenationLimits(0, MAX_COMPOSE_SOURCES);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.lifeboat.uploader.s3;
 
 import dev.lifeboat.spi.BoundedCall;
 import dev.lifeboat.spi.Checksums;
+import dev.lifeboat.spi.ConcatenationLimits;
 import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
@@ -419,6 +420,12 @@ final class S3Uploader implements Uploader {
     @Override
     public boolean supportsConcatenation() {
         return true;
+    }
+
+    /** Pieces of 5 MiB or more are copied on the server; smaller ones but the last are read back. */
+    @Override
+    public ConcatenationLimits concatenationLimits() {
+        return new ConcatenationLimits(S3Config.MIN_PART_SIZE, S3Config.MAX_PARTS);
     }
 
     /**
