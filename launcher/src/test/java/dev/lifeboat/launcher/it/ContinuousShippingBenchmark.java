@@ -111,22 +111,67 @@ class ContinuousShippingBenchmark {
         }, runId -> s3.delete(BUCKET, s3.keys(BUCKET, prefix + runId + "/")));
     }
 
+    private static Backend gcs(GcsContinuousShippingIT.Gcs gcs) {
+        String prefix = "continuous/";
+        com.google.cloud.storage.Storage storage = gcs.storage();
+        return new Backend("gcs", "gs://" + BUCKET + "/continuous", List.of(
+                "--set", GcsEndToEndIT.OPTION + "endpoint=" + gcs.server().endpoint(),
+                "--set", GcsEndToEndIT.OPTION + "project=test"), (runId, key) -> {
+            com.google.cloud.storage.BlobId id = com.google.cloud.storage.BlobId.of(BUCKET, prefix + runId + "/" + key);
+            return storage.get(id) == null ? null : storage.readAllBytes(id);
+        }, runId -> {
+            for (com.google.cloud.storage.Blob blob : storage.list(BUCKET,
+                    com.google.cloud.storage.Storage.BlobListOption.prefix(prefix + runId + "/")).iterateAll()) {
+                blob.delete();
+            }
+        });
+    }
+
+    private static Backend hdfs(org.apache.hadoop.hdfs.MiniDFSCluster cluster) throws IOException {
+        org.apache.hadoop.fs.FileSystem fs = cluster.getFileSystem();
+        String destination = HdfsEndToEndIT.destination(cluster, fs, "continuous");
+        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(java.net.URI.create(destination).getPath());
+        return new Backend("hdfs", destination, List.of("--set", "hdfs.user=" + HdfsEndToEndIT.USER,
+                "--set", "hdfs.replication=1"), (runId, key) -> {
+            try (java.io.InputStream in = fs.open(new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(root, runId),
+                    key))) {
+                return in.readAllBytes();
+            } catch (java.io.FileNotFoundException e) {
+                return null;
+            }
+        }, runId -> fs.delete(new org.apache.hadoop.fs.Path(root, runId), true));
+    }
+
     /** Starts the backends asked for, runs {@code body} with them, stops them. */
     private void withBackends(List<String> names, BackendsBody body) throws Exception {
-        S3Server s3 = names.contains("s3") ? S3Server.start(Files.createDirectories(dir.resolve("s3-store")), BUCKET) : null;
+        List<AutoCloseable> servers = new ArrayList<>();
         try {
             List<Backend> backends = new ArrayList<>();
             for (String name : names) {
                 switch (name.strip()) {
                     case "file" -> backends.add(file(Files.createDirectories(dir.resolve("archive"))));
-                    case "s3" -> backends.add(s3(s3));
-                    default -> throw new IllegalArgumentException("unknown backend " + name + " (file, s3)");
+                    case "s3" -> {
+                        S3Server s3 = S3Server.start(Files.createDirectories(dir.resolve("s3-store")), BUCKET);
+                        servers.add(s3);
+                        backends.add(s3(s3));
+                    }
+                    case "gcs" -> {
+                        GcsContinuousShippingIT.Gcs gcs = GcsContinuousShippingIT.Gcs.start(BUCKET);
+                        servers.add(gcs);
+                        backends.add(gcs(gcs));
+                    }
+                    case "hdfs" -> {
+                        org.apache.hadoop.hdfs.MiniDFSCluster cluster = HdfsEndToEndIT.startCluster("bench");
+                        servers.add(cluster::shutdown);
+                        backends.add(hdfs(cluster));
+                    }
+                    default -> throw new IllegalArgumentException("unknown backend " + name + " (file, s3, gcs, hdfs)");
                 }
             }
             body.run(backends);
         } finally {
-            if (s3 != null) {
-                s3.close();
+            for (AutoCloseable server : servers) {
+                server.close();
             }
         }
     }

@@ -18,14 +18,14 @@ class GcsContinuousShippingIT extends AbstractContinuousShippingIT {
     private static final String BUCKET = "lifeboat-continuous";
 
     @RegisterExtension
-    static final ClassServer<Gcs> GCS = new ClassServer<>(Gcs::start);
+    static final ClassServer<Gcs> GCS = new ClassServer<>(() -> Gcs.start(BUCKET));
 
-    /** The test server with the bucket, and a client of it. */
+    /** The test server with a bucket, and a client of it. */
     record Gcs(GcsTestServer server, Storage storage) implements AutoCloseable {
-        static Gcs start() throws Exception {
+        static Gcs start(String bucket) throws Exception {
             GcsTestServer server = GcsTestServer.start();
             Storage storage = server.client();
-            storage.create(BucketInfo.of(BUCKET));
+            storage.create(BucketInfo.of(bucket));
             return new Gcs(server, storage);
         }
 

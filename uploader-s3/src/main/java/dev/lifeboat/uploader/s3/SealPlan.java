@@ -15,7 +15,8 @@ import java.util.List;
  * minimum; a large source that follows a gathering still below the minimum gives it just the bytes it lacks
  * (a ranged read) and the rest of it is copied, unless that rest would itself be too small, when the whole
  * source is read back with the gathering. So every part read back is below twice the minimum, and the bytes
- * through Lifeboat are those of the small sources and at most one minimum per large one.
+ * through Lifeboat are those of the small sources and at most one minimum per large one. A small source
+ * alone at the end, after other parts, is the last part and is copied as it is.
  */
 final class SealPlan {
     /** The bytes {@code [offset, offset + length)} of source number {@code source}. */
@@ -68,8 +69,25 @@ final class SealPlan {
         for (int i = 0; i < sizes.length; i++) {
             plan.add(i, sizes[i]);
         }
-        plan.emitGathered();
+        plan.finish(sizes);
         return plan.parts;
+    }
+
+    /**
+     * The last part may be of any size, so a lone whole source left at the end (the tail that the last round
+     * shipped, typically) is copied on the server too rather than read back; several are read back as one.
+     */
+    private void finish(long[] sizes) {
+        if (gathered.size() == 1 && !parts.isEmpty()) {
+            Segment last = gathered.get(0);
+            if (last.offset() == 0 && last.length() == sizes[last.source()]) {
+                gathered.clear();
+                gatheredLength = 0;
+                parts.add(new Part(true, List.of(last), last.length()));
+                return;
+            }
+        }
+        emitGathered();
     }
 
     private void add(int source, long size) {

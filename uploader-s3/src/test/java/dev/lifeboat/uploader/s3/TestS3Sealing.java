@@ -140,6 +140,27 @@ class TestS3Sealing {
     }
 
     @Test
+    void aSmallPieceAtTheEndIsCopiedAsTheLastPart() throws Exception {
+        // the common end of a file that rounds shipped: large (folded) pieces, then the last round's tail
+        ByteArrayOutputStream whole = new ByteArrayOutputStream();
+        List<String> keys;
+        try (Uploader direct = uploader(server.options())) {
+            keys = pieces(direct, "tail", new long[] {6 * MIB, 300_000}, whole);
+        }
+        try (Relay relay = new Relay(server.endpoint().getPort())) {
+            Map<String, String> options = new HashMap<>(server.options());
+            options.put("endpoint", relay.endpoint());
+            try (Uploader relayed = uploader(options)) {
+                assertEquals(whole.size(), relayed.concatenate(keys, "tail/files/app.log", timeout(60)).bytes());
+            }
+            long through = relay.bytes.get();
+            assertTrue(through < 100_000, "two UploadPartCopy: " + through + " bytes went through Lifeboat");
+        }
+        assertEquals(2, parts("run/tail/files/app.log"), "two copied parts");
+        assertArrayEquals(whole.toByteArray(), server.read(BUCKET, "run/tail/files/app.log").orElseThrow());
+    }
+
+    @Test
     void smallPiecesAreGatheredIntoPartsOfAtLeastFiveMebibytes() throws Exception {
         long[] sizes = new long[40];
         for (int i = 0; i < sizes.length; i++) {
