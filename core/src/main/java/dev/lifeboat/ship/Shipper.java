@@ -179,7 +179,9 @@ public final class Shipper {
                 .collect(config.logs());
         List<Tracker.Pending> staged;
         try {
-            staged = tracker.scan(collected.items(), last);
+            // at the stop, pieces the seal could not join on the server are read again from the file, not from there
+            staged = tracker.scan(collected.items(), last,
+                    last && uploader.supportsConcatenation() ? uploader.concatenationLimits().minimumSourceBytes() : 0);
         } catch (IOException e) {
             log.error("cannot stage what is new in " + tracker.stagingDirectory() + ": " + Log.describe(e), e);
             staged = List.of();
@@ -256,13 +258,20 @@ public final class Shipper {
                 uploader = uploaders.await(uploadDeadline);
                 UploadControl control = UploadControl.withDeadline(uploadDeadline);
                 try {
+                    long roundStart = budget.now();
                     Round last = runRound(uploader, control, true);
                     report = last.report();
                     notShipped.addAll(last.collected());
                     for (Skipped s : report.notShipped()) {
                         notShipped.add(asFileSkip(s, last.pending().get(s.key())));
                     }
+                    long sealStart = budget.now();
                     sealed = seal(uploader, control);
+                    if (!sealed.isEmpty()) {
+                        log.debug("the stop: last round " + TimeUnit.NANOSECONDS.toMillis(sealStart - roundStart)
+                                + " ms, seal of " + sealed.size() + " file(s) "
+                                + TimeUnit.NANOSECONDS.toMillis(budget.now() - sealStart) + " ms");
+                    }
                 } finally {
                     control.cancel();
                 }
@@ -333,9 +342,11 @@ public final class Shipper {
         if (p == null || p.direct()) {
             return s;
         }
+        // a piece that also held earlier pieces again lost only its new bytes: the earlier ones stay listed
+        long from = p.followed().shipped();
         long end = p.offset() + p.item().size();
-        return new Skipped(s.path(), p.followed().key(), s.reason(), s.detail() + " (bytes " + p.offset() + " to " + end
-                + "; " + (p.offset() == 0 ? "nothing before" : "the bytes before are in its pieces") + ")");
+        return new Skipped(s.path(), p.followed().key(), s.reason(), s.detail() + " (bytes " + from + " to " + end
+                + "; " + (from == 0 ? "nothing before" : "the bytes before are in its pieces") + ")");
     }
 
     private static List<String> notes(Tracker.Followed f) {

@@ -187,7 +187,22 @@ public final class Tracker {
      * @param sha256After the file's running SHA-256 once these bytes are added (its CRC32C is combined
      *     from the one the pipeline computes of the piece)
      */
-    public record Pending(Followed followed, ShipItem item, long offset, boolean direct, MessageDigest sha256After) {}
+    public record Pending(Followed followed, ShipItem item, long offset, boolean direct, MessageDigest sha256After,
+            Restaged restaged) {
+        Pending(Followed followed, ShipItem item, long offset, boolean direct, MessageDigest sha256After) {
+            this(followed, item, offset, direct, sha256After, null);
+        }
+    }
+
+    /**
+     * What a piece of the stop's round holds besides the new bytes: the file's last pieces, read again from
+     * the file (and checked against their SHA-256), so that the seal can join the file without reading them
+     * back from the destination.
+     *
+     * @param pieces the pieces it replaces once shipped
+     * @param newBytesCrc32c the CRC32C of the bytes that are new, to extend the file's
+     */
+    public record Restaged(List<Piece> pieces, long newBytesCrc32c) {}
 
     private final Path staging;
     private final Map<String, Followed> byKey = new LinkedHashMap<>();
@@ -216,6 +231,15 @@ public final class Tracker {
      * @param last the stop's round: a file with no piece shipped yet goes straight to its key, whole
      */
     public synchronized List<Pending> scan(List<ShipItem> matched, boolean last) throws IOException {
+        return scan(matched, last, 0);
+    }
+
+    /**
+     * As {@link #scan(List, boolean)}; in the stop's round, a file whose last pieces are each below
+     * {@code restageBelow} bytes (the uploader's smallest source joined on the server) has them read again
+     * from the file into the piece with its new bytes, as one piece the seal can join as its last.
+     */
+    public synchronized List<Pending> scan(List<ShipItem> matched, boolean last, long restageBelow) throws IOException {
         Files.createDirectories(staging);
         Set<Followed> seen = new HashSet<>();
         List<Pending> pending = new ArrayList<>();
@@ -229,7 +253,7 @@ public final class Tracker {
             if (f.ended) {
                 continue;
             }
-            Pending p = f.isCapture() ? stageCapture(f, last) : stageFile(f, last, seen.contains(f));
+            Pending p = f.isCapture() ? stageCapture(f, last) : stageFile(f, last, seen.contains(f), restageBelow);
             if (p != null) {
                 pending.add(p);
             }
@@ -286,7 +310,7 @@ public final class Tracker {
         return f;
     }
 
-    private Pending stageFile(Followed f, boolean last, boolean matched) throws IOException {
+    private Pending stageFile(Followed f, boolean last, boolean matched, long restageBelow) throws IOException {
         long size;
         try {
             size = f.channel.size();
@@ -315,9 +339,47 @@ public final class Tracker {
         }
         f.quietRounds = 0;
         Path piece = nextStagingFile();
+        if (last && restageBelow > 0) {
+            Pending restaged = restage(f, size, restageBelow, piece);
+            if (restaged != null) {
+                return restaged;
+            }
+        }
         MessageDigest sha = copyOf(f.sha256);
         long copied = copy(f.channel, f.shipped, size - f.shipped, piece, sha);
         return new Pending(f, new ShipItem(piece, pieceKey(f.key, f.shipped), f.origin, copied), f.shipped, false, sha);
+    }
+
+    /**
+     * Stages the file's trailing pieces below {@code below} bytes again, read from the file, with its new
+     * bytes: null when there are none, or when the file no longer holds what they hold.
+     */
+    private Pending restage(Followed f, long size, long below, Path piece) throws IOException {
+        int from = f.pieces.size();
+        while (from > 0 && f.pieces.get(from - 1).sha256() != null && f.pieces.get(from - 1).size() < below) {
+            from--;
+        }
+        if (from == f.pieces.size()) {
+            return null;
+        }
+        List<Piece> replaced = List.copyOf(f.pieces.subList(from, f.pieces.size()));
+        long start = replaced.get(0).offset();
+        try (FileChannel out = FileChannel.open(piece, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            for (Piece p : replaced) {
+                MessageDigest again = newSha256();
+                if (copy(f.channel, p.offset(), p.size(), out, again, null) != p.size()
+                        || !HexFormat.of().formatHex(again.digest()).equals(p.sha256())) {
+                    return null;
+                }
+            }
+            MessageDigest sha = copyOf(f.sha256);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            long copied = copy(f.channel, f.shipped, size - f.shipped, out, sha, crc);
+            long end = f.shipped + copied;
+            return new Pending(f, new ShipItem(piece, foldedKey(f.key, start, end), f.origin, end - start), start, false,
+                    sha, new Restaged(replaced, crc.getValue()));
+        }
     }
 
     private Pending stageCapture(Followed f, boolean last) throws IOException {
@@ -425,10 +487,17 @@ public final class Tracker {
             f.close();
             return;
         }
+        long newBytes = p.offset() + p.item().size() - f.shipped;
+        long newCrc = Checksums.crcValue(crc32c);
+        if (p.restaged() != null) {
+            f.pieces.removeAll(p.restaged().pieces());
+            p.restaged().pieces().forEach(r -> leftOvers.add(r.key()));
+            newCrc = p.restaged().newBytesCrc32c();
+        }
         f.pieces.add(new Piece(p.item().key(), p.offset(), p.item().size(), sha256));
         f.shipped = p.offset() + p.item().size();
         f.sha256 = p.sha256After();
-        f.crc32c = Crc32c.combine(f.crc32c, Checksums.crcValue(crc32c), p.item().size());
+        f.crc32c = Crc32c.combine(f.crc32c, newCrc, newBytes);
     }
 
     /**
@@ -516,23 +585,32 @@ public final class Tracker {
     /** Copies {@code count} bytes from {@code from} to {@code target} (none: only hashes them), hashing them. */
     private static long copy(FileChannel in, long from, long count, Path target, MessageDigest sha)
             throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(1, count)));
-        long done = 0;
         try (FileChannel out = target == null ? null : FileChannel.open(target, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            while (done < count) {
-                buffer.clear().limit((int) Math.min(buffer.capacity(), count - done));
-                int n = in.read(buffer, from + done);
-                if (n <= 0) {
-                    break;
-                }
-                buffer.flip();
-                sha.update(buffer.duplicate());
-                while (out != null && buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-                done += n;
+            return copy(in, from, count, out, sha, null);
+        }
+    }
+
+    /** Appends {@code count} bytes from {@code from} to {@code out} (null: only hashes them), hashing them. */
+    private static long copy(FileChannel in, long from, long count, FileChannel out, MessageDigest sha,
+            java.util.zip.Checksum crc) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(1, count)));
+        long done = 0;
+        while (done < count) {
+            buffer.clear().limit((int) Math.min(buffer.capacity(), count - done));
+            int n = in.read(buffer, from + done);
+            if (n <= 0) {
+                break;
             }
+            buffer.flip();
+            sha.update(buffer.duplicate());
+            if (crc != null) {
+                crc.update(buffer.duplicate());
+            }
+            while (out != null && buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+            done += n;
         }
         return done;
     }

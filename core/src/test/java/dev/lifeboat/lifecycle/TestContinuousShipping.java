@@ -323,15 +323,13 @@ class TestContinuousShipping {
         Rig rig = writer(Duration.ofSeconds(10), uploaders, app);
         assertEquals(0, rig.run());
 
-        String sealTarget = "run-1/files" + app;
         List<WrappedFileUploaderFactory.Join> folds = uploaders.joins.stream()
                 .filter(j -> j.target().startsWith("run-1/pieces/files" + app + "/")).toList();
         assertFalse(folds.isEmpty(), "pieces folded while the child ran: " + uploaders.joins);
         for (WrappedFileUploaderFactory.Join fold : folds) {
             assertTrue(fold.sources().size() >= 2 && fold.sources().size() <= 4, "within the limits: " + fold);
         }
-        WrappedFileUploaderFactory.Join seal = uploaders.joins.stream().filter(j -> j.target().equals(sealTarget))
-                .findFirst().orElseThrow(() -> new AssertionError("no seal in " + uploaders.joins));
+        WrappedFileUploaderFactory.Join seal = seal(uploaders, app);
         // at most 3 pieces before the last round's, and the tail
         assertTrue(seal.sources().size() <= 4, "the seal joins few pieces: " + seal);
         assertArrayEquals(Files.readAllBytes(app), Files.readAllBytes(shippedFile(rig, app, "")), "sealed whole");
@@ -340,6 +338,65 @@ class TestContinuousShipping {
         assertTrue(file.path("pieces").asInt() > seal.sources().size(),
                 "the pieces rounds shipped, counting those folded: " + file);
         assertEquals(Runs.sha256(app), file.path("sha256").asText());
+    }
+
+    /** A child that appends a line to {@code app} every 20 ms until SIGTERM, and a run of it behind {@code uploaders}. */
+    private Rig appender(Path app, WrappedFileUploaderFactory uploaders) throws Exception {
+        String script = "trap 'exit 0' TERM; i=0; while :; do i=$((i+1)); echo \"line $i\" >> '" + app + "'; sleep 0.02; done";
+        return new Rig(dir, Duration.ofSeconds(10), Duration.ofSeconds(5), INTERVAL, List.of(app.toString()),
+                UploaderRegistry.of(List.of(uploaders)), script);
+    }
+
+    private WrappedFileUploaderFactory.Join seal(WrappedFileUploaderFactory uploaders, Path app) {
+        return uploaders.joins.stream().filter(j -> j.target().equals("run-1/files" + app)).findFirst()
+                .orElseThrow(() -> new AssertionError("no seal in " + uploaders.joins));
+    }
+
+    @Test
+    void atTheStopSmallPiecesAreReadAgainFromTheFileSoThatTheSealJoinsNothingSmall() throws Exception {
+        Path app = logs().resolve("app.log");
+        // no round's piece reaches the smallest source joined on the server
+        WrappedFileUploaderFactory uploaders = new WrappedFileUploaderFactory(
+                WrappedFileUploaderFactory.Concatenation.SUPPORTED, new ConcatenationLimits(1 << 20, 1000));
+        Rig rig = appender(app, uploaders);
+        int[] status = new int[1];
+        Thread run = running(rig, status);
+        awaitPieces(rig, 3);
+        rig.supervisor.onSignal(Signals.SIGTERM, System.nanoTime());
+        run.join(TimeUnit.SECONDS.toMillis(60));
+        assertEquals(0, status[0]);
+
+        WrappedFileUploaderFactory.Join seal = seal(uploaders, app);
+        assertEquals(List.of("run-1/pieces/files" + app + "/00000000000000000000-" + String.format("%020d", Files.size(app))),
+                seal.sources(), "one piece: the pieces of the rounds read again from the file, with the tail");
+        assertArrayEquals(Files.readAllBytes(app), Files.readAllBytes(shippedFile(rig, app, "")), "sealed whole");
+        assertEquals(List.of(), pieces(rig), "the pieces it replaced are removed too");
+        JsonNode file = entry(rig.manifest(), "files", "files" + app);
+        assertEquals(Runs.sha256(app), file.path("sha256").asText());
+        assertEquals(Runs.crc32c(app), file.path("crc32c").asText(), "the CRC32C extended by the new bytes alone");
+    }
+
+    @Test
+    void aFileChangedWhereItWasShippedIsNotReadAgainAtTheStop() throws Exception {
+        Path app = logs().resolve("app.log");
+        WrappedFileUploaderFactory uploaders = new WrappedFileUploaderFactory(
+                WrappedFileUploaderFactory.Concatenation.SUPPORTED, new ConcatenationLimits(1 << 20, 1000));
+        Rig rig = appender(app, uploaders);
+        int[] status = new int[1];
+        Thread run = running(rig, status);
+        awaitPieces(rig, 2);
+        byte[] shipped = Files.readAllBytes(app);
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(app.toFile(), "rw")) {
+            raf.write('X'); // over the first byte, in place: the same file, shipped bytes that differ
+        }
+        rig.supervisor.onSignal(Signals.SIGTERM, System.nanoTime());
+        run.join(TimeUnit.SECONDS.toMillis(60));
+        assertEquals(0, status[0]);
+
+        assertTrue(seal(uploaders, app).sources().size() >= 3, "the pieces as shipped, then the tail: " + seal(uploaders, app));
+        byte[] sealed = Files.readAllBytes(shippedFile(rig, app, ""));
+        assertEquals(shipped[0], sealed[0], "what was shipped stays as it was shipped");
+        assertEquals(Files.size(app), sealed.length);
     }
 
     @Test

@@ -46,6 +46,7 @@ class ContinuousShippingBenchmark {
     private static final String BUCKET = "bench";
     private static final Pattern ROUND = Pattern.compile("round (\\d+): shipped \\d+ piece\\(s\\), .* in (\\d+) ms");
     private static final Pattern SHIPPED_IN = Pattern.compile("shipped \\d+ of \\d+ file\\(s\\).* in (\\d+) ms");
+    private static final Pattern STOP_PARTS = Pattern.compile("the stop: last round (\\d+) ms, seal of \\d+ file\\(s\\) (\\d+) ms");
 
     private static final String ALL_BACKENDS = System.getProperty("bench.backends", "file,s3");
     private static final List<String> BACKENDS = List.of(ALL_BACKENDS.split(","));
@@ -348,8 +349,9 @@ class ContinuousShippingBenchmark {
     // ---------------------------------------------------------------------------------------------------
     // 2. Stop time against volume
 
-    private record Stop(String backend, String interval, long volume, long tail, long stopMs, long shippedInMs, int rounds,
-            long longestRoundMs) {}
+    /** One stop; {@code lastRoundMs} and {@code sealMs} are -1 when there was no seal (no rounds). */
+    private record Stop(String backend, String interval, long volume, long tail, long stopMs, long shippedInMs,
+            long lastRoundMs, long sealMs, int rounds, long longestRoundMs) {}
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.MINUTES)
@@ -376,8 +378,8 @@ class ContinuousShippingBenchmark {
                 }
             }
             addLoads(out, loads);
-            out.add(String.format(Locale.ROOT, "%-5s %-9s %10s %10s %10s %12s %7s %9s", "", "interval", "volume", "tail",
-                    "stop", "'shipped in'", "rounds", "longest"));
+            out.add(String.format(Locale.ROOT, "%-5s %-9s %10s %10s %10s %12s %10s %9s %7s %9s", "", "interval", "volume",
+                    "tail", "stop", "'shipped in'", "last round", "seal", "rounds", "longest"));
             stops.forEach(s -> out.add(stopRow(s)));
             out.add("");
             out.add("medians (range) of SIGTERM to exit:");
@@ -399,8 +401,10 @@ class ContinuousShippingBenchmark {
     }
 
     private static String stopRow(Stop s) {
-        return String.format(Locale.ROOT, "%-5s %-9s %6.1f MiB %6.1f MiB %7d ms %9d ms %7d %6d ms", s.backend(), s.interval(),
-                s.volume() / (double) MIB, s.tail() / (double) MIB, s.stopMs(), s.shippedInMs(), s.rounds(), s.longestRoundMs());
+        return String.format(Locale.ROOT, "%-5s %-9s %6.1f MiB %6.1f MiB %7d ms %9d ms %7s %6s %7d %6d ms", s.backend(),
+                s.interval(), s.volume() / (double) MIB, s.tail() / (double) MIB, s.stopMs(), s.shippedInMs(),
+                s.lastRoundMs() < 0 ? "-" : s.lastRoundMs() + " ms", s.sealMs() < 0 ? "-" : s.sealMs() + " ms", s.rounds(),
+                s.longestRoundMs());
     }
 
     private Stop stop(Backend b, String interval, long seconds, String runId) throws Exception {
@@ -433,10 +437,15 @@ class ContinuousShippingBenchmark {
         assertEquals(volume, sealed, "every byte written is in a sealed file");
         Matcher shipped = SHIPPED_IN.matcher(lb.stderr());
         long shippedIn = shipped.find() ? Long.parseLong(shipped.group(1)) : -1;
+        Matcher parts = STOP_PARTS.matcher(lb.stderr());
+        boolean split = parts.find();
+        long lastRoundMs = split ? Long.parseLong(parts.group(1)) : -1;
+        long sealMs = split ? Long.parseLong(parts.group(2)) : -1;
         Rounds r = Rounds.of(lb.stderr());
         b.delete(runId);
         deleteTree(work);
-        return new Stop(b.name(), interval, volume, volume - shippedBefore, stopMs, shippedIn, r.count(), r.longestMs());
+        return new Stop(b.name(), interval, volume, volume - shippedBefore, stopMs, shippedIn, lastRoundMs, sealMs, r.count(),
+                r.longestMs());
     }
 
     /** Waits until the writer has written its volume; fails at once if Lifeboat exits before. */
