@@ -85,6 +85,7 @@ public final class Tracker {
         long shipped;
         long dropped;
         final List<Piece> pieces = new ArrayList<>();
+        int piecesShipped;
         MessageDigest sha256 = newSha256();
         long crc32c;
         final List<String> notes = new ArrayList<>();
@@ -120,9 +121,9 @@ public final class Tracker {
             return List.copyOf(pieces);
         }
 
-        /** How many pieces rounds shipped of it, counting those folded since. */
+        /** How many pieces rounds shipped of it, the stop's included, whatever was folded or read again since. */
         public int shippedPieces() {
-            return pieces.stream().mapToInt(p -> p.shippedPieces().size()).sum();
+            return piecesShipped;
         }
 
         public List<String> notes() {
@@ -329,6 +330,13 @@ public final class Tracker {
             // as without continuous shipping: the file itself, up to the size measured now (empty ones too)
             return new Pending(f, new ShipItem(f.path, f.key, f.origin, size), 0, true, null);
         }
+        if (size <= f.shipped && last && restageBelow > 0 && trailingBelow(f, restageBelow) >= 2) {
+            // nothing new, but small pieces at the end that the seal would have to read back
+            Pending restaged = restage(f, f.shipped, restageBelow, nextStagingFile());
+            if (restaged != null) {
+                return restaged;
+            }
+        }
         if (size <= f.shipped) {
             // renamed out of every glob or deleted, and shipped to its end: once it has stayed so for a
             // few rounds (an application writes on to a renamed file until it reopens its log) it is let go
@@ -350,15 +358,21 @@ public final class Tracker {
         return new Pending(f, new ShipItem(piece, pieceKey(f.key, f.shipped), f.origin, copied), f.shipped, false, sha);
     }
 
+    /** How many of the file's last pieces, as rounds shipped them (not folded), are each below {@code below} bytes. */
+    private static int trailingBelow(Followed f, long below) {
+        int n = 0;
+        for (int i = f.pieces.size() - 1; i >= 0 && f.pieces.get(i).sha256() != null && f.pieces.get(i).size() < below; i--) {
+            n++;
+        }
+        return n;
+    }
+
     /**
      * Stages the file's trailing pieces below {@code below} bytes again, read from the file, with its new
      * bytes: null when there are none, or when the file no longer holds what they hold.
      */
     private Pending restage(Followed f, long size, long below, Path piece) throws IOException {
-        int from = f.pieces.size();
-        while (from > 0 && f.pieces.get(from - 1).sha256() != null && f.pieces.get(from - 1).size() < below) {
-            from--;
-        }
+        int from = f.pieces.size() - trailingBelow(f, below);
         if (from == f.pieces.size()) {
             return null;
         }
@@ -435,6 +449,7 @@ public final class Tracker {
         }
         Followed f = new Followed(e.key(), e.origin(), identity, null, channel, path);
         f.pieces.addAll(e.pieces());
+        f.piecesShipped = e.pieces().stream().mapToInt(p -> p.shippedPieces().size()).sum();
         f.shipped = e.size();
         f.crc32c = Checksums.crcValue(e.crc32c());
         if (e.notes() != null) {
@@ -495,6 +510,7 @@ public final class Tracker {
             newCrc = p.restaged().newBytesCrc32c();
         }
         f.pieces.add(new Piece(p.item().key(), p.offset(), p.item().size(), sha256));
+        f.piecesShipped++;
         f.shipped = p.offset() + p.item().size();
         f.sha256 = p.sha256After();
         f.crc32c = Crc32c.combine(f.crc32c, newCrc, newBytes);
