@@ -347,6 +347,16 @@ class TestContinuousShipping {
                 UploaderRegistry.of(List.of(uploaders)), script);
     }
 
+    /** Limits no round's piece reaches: every piece is below the smallest source joined on the server. */
+    private static final ConcatenationLimits PIECES_NEVER_LARGE_ENOUGH = new ConcatenationLimits(1 << 20, 1000);
+
+    /** SIGTERM to a run started by {@link #running}; waits for it and checks the child's status. */
+    private static void stop(Rig rig, Thread run, int[] status) throws Exception {
+        rig.supervisor.onSignal(Signals.SIGTERM, System.nanoTime());
+        run.join(TimeUnit.SECONDS.toMillis(60));
+        assertEquals(0, status[0]);
+    }
+
     private WrappedFileUploaderFactory.Join seal(WrappedFileUploaderFactory uploaders, Path app) {
         return uploaders.joins.stream().filter(j -> j.target().equals("run-1/files" + app)).findFirst()
                 .orElseThrow(() -> new AssertionError("no seal in " + uploaders.joins));
@@ -357,14 +367,12 @@ class TestContinuousShipping {
         Path app = logs().resolve("app.log");
         // no round's piece reaches the smallest source joined on the server
         WrappedFileUploaderFactory uploaders = new WrappedFileUploaderFactory(
-                WrappedFileUploaderFactory.Concatenation.SUPPORTED, new ConcatenationLimits(1 << 20, 1000));
+                WrappedFileUploaderFactory.Concatenation.SUPPORTED, PIECES_NEVER_LARGE_ENOUGH);
         Rig rig = appender(app, uploaders);
         int[] status = new int[1];
         Thread run = running(rig, status);
         awaitPieces(rig, 3);
-        rig.supervisor.onSignal(Signals.SIGTERM, System.nanoTime());
-        run.join(TimeUnit.SECONDS.toMillis(60));
-        assertEquals(0, status[0]);
+        stop(rig, run, status);
 
         WrappedFileUploaderFactory.Join seal = seal(uploaders, app);
         assertEquals(List.of("run-1/pieces/files" + app + "/00000000000000000000-" + String.format("%020d", Files.size(app))),
@@ -380,7 +388,7 @@ class TestContinuousShipping {
     void aFileChangedWhereItWasShippedIsNotReadAgainAtTheStop() throws Exception {
         Path app = logs().resolve("app.log");
         WrappedFileUploaderFactory uploaders = new WrappedFileUploaderFactory(
-                WrappedFileUploaderFactory.Concatenation.SUPPORTED, new ConcatenationLimits(1 << 20, 1000));
+                WrappedFileUploaderFactory.Concatenation.SUPPORTED, PIECES_NEVER_LARGE_ENOUGH);
         Rig rig = appender(app, uploaders);
         int[] status = new int[1];
         Thread run = running(rig, status);
@@ -389,9 +397,7 @@ class TestContinuousShipping {
         try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(app.toFile(), "rw")) {
             raf.write('X'); // over the first byte, in place: the same file, shipped bytes that differ
         }
-        rig.supervisor.onSignal(Signals.SIGTERM, System.nanoTime());
-        run.join(TimeUnit.SECONDS.toMillis(60));
-        assertEquals(0, status[0]);
+        stop(rig, run, status);
 
         assertTrue(seal(uploaders, app).sources().size() >= 3, "the pieces as shipped, then the tail: " + seal(uploaders, app));
         byte[] sealed = Files.readAllBytes(shippedFile(rig, app, ""));
