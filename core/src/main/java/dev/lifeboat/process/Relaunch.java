@@ -2,13 +2,14 @@ package dev.lifeboat.process;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import com.sun.jna.StringArray;
+import com.sun.jna.Native;
 import dev.lifeboat.base.SignalNames;
 import java.io.IOException;
-import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -105,35 +106,35 @@ public final class Relaunch {
         if (prepared() || (carried != null && flags(carried).contains(RELAUNCHED))) {
             return;
         }
-        List<String> argv = commandLine();
+        // the arguments and the environment as the bytes the JVM got, whatever their encoding
+        List<byte[]> argv = nulSeparated(Path.of("/proc/self/cmdline"));
+        List<byte[]> envp = nulSeparated(Path.of("/proc/self/environ"));
         if (argv.isEmpty()) {
             warn("cannot read /proc/self/cmdline");
             return;
         }
-        argv.add(1, "-Xrs");
-        argv.add(2, "-XX:+DisplayVMOutputToStderr");
-        Map<String, String> env = new HashMap<>(System.getenv());
+        argv.add(1, bytes("-Xrs"));
+        argv.add(2, bytes("-XX:+DisplayVMOutputToStderr"));
         String flags = RELAUNCHED;
-        String sr = env.get(SignalNames.SUSPEND_RESUME_VARIABLE);
+        String sr = System.getenv(SignalNames.SUSPEND_RESUME_VARIABLE);
         if (sr == null || SignalNames.suspendResume(sr) == SIGUSR2) {
-            env.put(SignalNames.SUSPEND_RESUME_VARIABLE, Integer.toString(SignalNames.DEFAULT_SUSPEND_RESUME));
+            envp.removeIf(e -> startsWith(e, SignalNames.SUSPEND_RESUME_VARIABLE + "="));
+            envp.add(bytes(SignalNames.SUSPEND_RESUME_VARIABLE + "=" + SignalNames.DEFAULT_SUSPEND_RESUME));
             flags += "," + SR_ADDED;
         } else if (carried != null && flags(carried).contains(SR_ADDED)) {
             flags += "," + SR_ADDED;
         }
-        List<String> envp = new ArrayList<>();
-        String encoding = System.getProperty("sun.jnu.encoding", "UTF-8");
+        envp.removeIf(e -> startsWith(e, VARIABLE + "="));
         try {
             ChildProcess.markInheritedDescriptorsCloseOnExec();
             Memory mask = SignalWaiter.mask(suspendResumeSignal());
             Memory old = Posix.allocate(Posix.SIGSET_SIZE);
             Posix.pthread_sigmask(Posix.SIG_SETMASK, mask, old);
-            env.put(VARIABLE, flags + ";" + router.queued());
-            env.forEach((k, v) -> envp.add(k + "=" + v));
+            envp.add(bytes(VARIABLE + "=" + flags + ";" + router.queued()));
+            List<Memory> keep = new ArrayList<>();
             try {
                 // the JVM's own path rather than /proc/self/exe, which would name the process "exe"
-                Posix.execve(Path.of("/proc/self/exe").toRealPath().toString(), new StringArray(argv.toArray(new String[0]), encoding),
-                        new StringArray(envp.toArray(new String[0]), encoding));
+                Posix.execve(Path.of("/proc/self/exe").toRealPath().toString(), pointers(argv, keep), pointers(envp, keep));
             } catch (LastErrorException e) {
                 Posix.pthread_sigmask(Posix.SIG_SETMASK, old, null);
                 warn("execve: errno " + e.getErrorCode());
@@ -148,23 +149,47 @@ public final class Relaunch {
                 + "); QUIT and USR2 are left to the JVM: start Lifeboat with bin/lifeboat");
     }
 
-    /** The JVM's own command line, as the bytes it was started with. */
-    private static List<String> commandLine() {
-        List<String> args = new ArrayList<>();
+    /** A /proc file of NUL-terminated strings, each as its bytes; empty when it cannot be read. */
+    private static List<byte[]> nulSeparated(Path file) {
+        List<byte[]> items = new ArrayList<>();
         try {
-            byte[] bytes = Files.readAllBytes(Path.of("/proc/self/cmdline"));
-            Charset charset = Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+            byte[] bytes = Files.readAllBytes(file);
             int start = 0;
             for (int i = 0; i < bytes.length; i++) {
                 if (bytes[i] == 0) {
-                    args.add(new String(bytes, start, i - start, charset));
+                    items.add(Arrays.copyOfRange(bytes, start, i));
                     start = i + 1;
                 }
             }
         } catch (IOException | RuntimeException e) {
-            args.clear();
+            items.clear();
         }
-        return args;
+        return items;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static boolean startsWith(byte[] item, String prefix) {
+        byte[] p = bytes(prefix);
+        return item.length >= p.length && Arrays.equals(item, 0, p.length, p, 0, p.length);
+    }
+
+    /** A NULL-terminated array of C strings; {@code keep} holds the memory until the call. */
+    private static Memory pointers(List<byte[]> items, List<Memory> keep) {
+        Memory array = new Memory((long) (items.size() + 1) * Native.POINTER_SIZE);
+        for (int i = 0; i < items.size(); i++) {
+            byte[] item = items.get(i);
+            Memory text = new Memory(item.length + 1);
+            text.write(0, item, 0, item.length);
+            text.setByte(item.length, (byte) 0);
+            keep.add(text);
+            array.setPointer((long) i * Native.POINTER_SIZE, text);
+        }
+        array.setPointer((long) items.size() * Native.POINTER_SIZE, null);
+        keep.add(array);
+        return array;
     }
 
     private static List<String> flags(String carried) {

@@ -42,18 +42,18 @@ public final class Main implements Callable<Integer> {
         if (System.getProperty("guice_bytecode_gen_option") == null) {
             System.setProperty("guice_bytecode_gen_option", "DISABLED");
         }
+        // catch signals before anything else, so that a stop during start-up is kept
+        ROUTER = SignalRouter.install();
+        if (args.length == 0 || !SUBCOMMANDS.contains(args[0])) {
+            // the run: every signal to Lifeboat (QUIT and USR2 too), or, if need be, replace this JVM by one
+            // fit for it, loading nothing else first; the commands of a moment keep the JVM's own handling
+            Relaunch.ifNeeded(ROUTER);
+        }
         // Binding libc through JNA takes a while and the command line's model another: on a second core
         // they overlap, and the child starts sooner.
         Thread bindLibc = new Thread(Main::bindLibc, "lifeboat-libc");
         bindLibc.setDaemon(true);
         bindLibc.start();
-        // catch signals before anything else, so that a stop during start-up is kept
-        ROUTER = SignalRouter.install();
-        if (args.length == 0 || !SUBCOMMANDS.contains(args[0])) {
-            // the run: every signal to Lifeboat (QUIT and USR2 too), or, if need be, replace this JVM by one
-            // fit for it; the commands of a moment keep the JVM's own handling
-            Relaunch.ifNeeded(ROUTER);
-        }
         CommandLine cli = new CommandLine(new Main());
         // Building a command's model costs start-up time, paid before the child starts: only build the
         // subcommand that was asked for.
