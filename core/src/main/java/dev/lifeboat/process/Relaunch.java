@@ -127,7 +127,7 @@ public final class Relaunch {
         envp.removeIf(e -> startsWith(e, VARIABLE + "="));
         try {
             ChildProcess.markInheritedDescriptorsCloseOnExec();
-            Memory mask = SignalWaiter.mask(suspendResumeSignal());
+            Memory mask = SignalWaiter.launchMask(suspendResumeSignal());
             Memory old = Posix.allocate(Posix.SIGSET_SIZE);
             Posix.pthread_sigmask(Posix.SIG_SETMASK, mask, old);
             envp.add(bytes(VARIABLE + "=" + flags + ";" + router.queued()));

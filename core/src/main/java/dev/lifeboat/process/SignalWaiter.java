@@ -60,6 +60,21 @@ public final class SignalWaiter {
         return set;
     }
 
+    /**
+     * The mask a JVM fit for the waiter starts with: {@link #mask} and HotSpot's own signals (its
+     * suspend/resume signal, SEGV, BUS, ILL, FPE), which HotSpot unblocks in each of its threads. Blocked
+     * in the launcher's first thread, which never joins the JVM and would crash in HotSpot's handlers, one
+     * sent from outside reaches a JVM thread instead. The JDK's I/O wake-up signal stays unblocked: it is
+     * sent to one thread, which must not have it blocked.
+     */
+    static Memory launchMask(int suspendResume) {
+        Memory set = mask(suspendResume);
+        for (int signal : new int[] {suspendResume, 4, 7, 8, 11}) {
+            Posix.sigaddset(set, signal);
+        }
+        return set;
+    }
+
     /** The same set as bits, signal N as bit N-1, as /proc shows a thread's mask. */
     static long maskBits(int suspendResume) {
         long bits = 0;
