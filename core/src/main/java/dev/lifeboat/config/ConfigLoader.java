@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.lifeboat.base.SignalNames;
 import dev.lifeboat.plugin.UploaderRegistry;
 import dev.lifeboat.spi.InvalidOptionException;
 import dev.lifeboat.spi.Sizes;
@@ -174,9 +175,29 @@ public final class ConfigLoader {
             }
         }
 
+        StopSignals signals = stopSignals(values);
+
         Map<String, String> uploaderOptions = factory == null ? Map.of() : uploaderOptions(factory, destination, options);
         return new LifeboatConfig(destination, List.copyOf(logs), grace, childTimeout, runId, uploaderOptions, concurrency,
-                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval);
+                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval, signals);
+    }
+
+    private StopSignals stopSignals(Map<ConfigKey, Value> values) throws ConfigException {
+        int suspendResume = SignalNames.suspendResume(environment.get(SignalNames.SUSPEND_RESUME_VARIABLE));
+        Value stop = values.get(ConfigKey.STOP_SIGNAL);
+        Value rewrites = values.get(ConfigKey.REWRITE_SIGNAL);
+        Set<Integer> stops;
+        try {
+            stops = StopSignals.parseStop(stop == null ? List.of() : stop.list(), suspendResume);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(stop.source() + " " + e.getMessage());
+        }
+        try {
+            return new StopSignals(stops, StopSignals.parseRewrites(rewrites == null ? List.of() : rewrites.list(),
+                    suspendResume));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(rewrites.source() + " " + e.getMessage());
+        }
     }
 
     private UploaderFactory factoryFor(URI destination, String source) throws ConfigException {

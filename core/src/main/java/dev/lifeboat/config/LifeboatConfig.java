@@ -22,6 +22,7 @@ import java.util.Map;
  * @param followSymlinks follow symbolic links out of a glob's base directory
  * @param spoolDirectory where captured output and the local manifest copy are kept
  * @param shipInterval how often a round ships what is new while the child runs; zero: at the end only
+ * @param signals which signals start the stop and what the child gets for each
  */
 public record LifeboatConfig(
         URI destination,
@@ -36,12 +37,13 @@ public record LifeboatConfig(
         boolean processGroup,
         boolean followSymlinks,
         Path spoolDirectory,
-        Duration shipInterval) {
+        Duration shipInterval,
+        StopSignals signals) {
 
     /** The same configuration with another spool directory (the run's own folder in it). */
     public LifeboatConfig withSpool(Path spool) {
         return new LifeboatConfig(destination, logs, gracePeriod, childTimeout, runIdTemplate, uploaderOptions, concurrency,
-                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval);
+                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval, signals);
     }
 
     public String scheme() {

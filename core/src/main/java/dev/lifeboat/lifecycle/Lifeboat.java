@@ -107,7 +107,7 @@ public final class Lifeboat {
         SupervisedChild child = new SupervisedChild(process, OutputCapture.stdout(process, out),
                 OutputCapture.stderr(process, err));
         Budget budget = Budget.of(config.gracePeriod(), config.childTimeout());
-        Supervisor supervisor = new Supervisor(budget, child, config.processGroup(), log);
+        Supervisor supervisor = new Supervisor(budget, child, config.processGroup(), config.signals(), log);
         Watchdog.guard(budget, supervisor::exitStatusNow, log, halt);
         signals.attach(supervisor::onSignal);
 

@@ -100,7 +100,7 @@ public final class ChildProcess {
      * The JVM opens files without close-on-exec (its jars, for one); posix_spawn would hand them to the
      * child. Mark every descriptor above stderr close-on-exec before spawning.
      */
-    private static void markInheritedDescriptorsCloseOnExec() {
+    static void markInheritedDescriptorsCloseOnExec() {
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path p : fds) {
                 int fd = Integer.parseInt(p.getFileName().toString());

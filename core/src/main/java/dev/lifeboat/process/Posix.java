@@ -109,6 +109,17 @@ public final class Posix {
 
     public static native int sigdelset(Pointer set, int signo);
 
+    public static native int sigaddset(Pointer set, int signo);
+
+    public static final int SIG_BLOCK = 0;
+    public static final int SIG_SETMASK = 2;
+
+    public static native int pthread_sigmask(int how, Pointer set, Pointer oldSet);
+
+    public static native int sigwaitinfo(Pointer set, Pointer siginfo) throws LastErrorException;
+
+    public static native int execve(String path, Pointer argv, Pointer envp) throws LastErrorException;
+
     static Memory allocate(int size) {
         Memory m = new Memory(size);
         m.clear();

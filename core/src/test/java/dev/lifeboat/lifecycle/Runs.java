@@ -3,6 +3,7 @@ package dev.lifeboat.lifecycle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.StopSignals;
 import dev.lifeboat.plugin.UploaderRegistry;
 import dev.lifeboat.uploader.file.FileUploaderFactory;
 import java.io.IOException;
@@ -26,7 +27,7 @@ final class Runs {
     static LifeboatConfig config(Path archive, Path spool, List<String> logs, Duration grace, Duration childTimeout,
             Duration shipInterval) {
         return new LifeboatConfig(archive.toUri(), logs, grace, childTimeout, "run-{start-ms}-{pid}", Map.of(), 4, 2,
-                1 << 20, false, false, spool, shipInterval);
+                1 << 20, false, false, spool, shipInterval, StopSignals.DEFAULT);
     }
 
     static UploaderRegistry registry() {

@@ -58,6 +58,14 @@ public final class Options {
             description = "how often what is new is shipped while the child runs; 0 ships at the end only (default 1m)")
     String shipInterval;
 
+    @Option(names = "--stop-signal", paramLabel = "SIG",
+            description = "a signal that starts the stop sequence, repeatable: any signal Lifeboat can receive, e.g. QUIT for nginx (default TERM and INT)")
+    List<String> stopSignals = new ArrayList<>();
+
+    @Option(names = "--rewrite-signal", paramLabel = "FROM:TO",
+            description = "the child gets TO when Lifeboat receives FROM, repeatable, e.g. TERM:QUIT; TO 0 passes nothing on")
+    List<String> rewriteSignals = new ArrayList<>();
+
     @Option(names = "--spool-dir", paramLabel = "DIR", description = "where captured output and the local manifest are kept (default $TMPDIR/lifeboat)")
     String spoolDir;
 
@@ -98,6 +106,8 @@ public final class Options {
         flags.put(ConfigKey.FOLLOW_SYMLINKS, followSymlinks);
         flags.put(ConfigKey.SPOOL_DIR, spoolDir);
         flags.put(ConfigKey.SHIP_INTERVAL, shipInterval);
+        flags.put(ConfigKey.STOP_SIGNAL, stopSignals);
+        flags.put(ConfigKey.REWRITE_SIGNAL, rewriteSignals);
         return flags;
     }
 }
