@@ -15,6 +15,7 @@ import dev.lifeboat.process.SpoolFile;
 import dev.lifeboat.process.SupervisedChild;
 import dev.lifeboat.ship.Fetcher;
 import dev.lifeboat.ship.Manifest;
+import dev.lifeboat.ship.RunClaim;
 import dev.lifeboat.ship.Shipper;
 import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.Uploader;
@@ -73,11 +74,14 @@ public final class Lifeboat {
     public int supervise(List<String> command) throws InterruptedException {
         Instant started = Instant.now();
         RunInfo run = runInfo(started, command);
-        Path spool = config.spoolDirectory().resolve(run.runId().replace('/', '_'));
+        Path spool;
         SpoolFile out;
         SpoolFile err;
         try {
-            Files.createDirectories(spool);
+            // a folder of its own: never one an earlier run with the same id left
+            RunClaim.InSpool claimed = RunClaim.spool(config.spoolDirectory(), run);
+            run = claimed.run();
+            spool = claimed.folder();
             out = new SpoolFile(spool.resolve("stdout.spool"), config.outputLimit());
             err = new SpoolFile(spool.resolve("stderr.spool"), config.outputLimit());
         } catch (IOException e) {
@@ -102,7 +106,9 @@ public final class Lifeboat {
             process = Reaper.get().spawn(command, System.getenv(), config.processGroup());
         } catch (IOException e) {
             log.error(e.getMessage(), e);
-            return e.getMessage().contains("no such file") ? 127 : 126;
+            int status = e.getMessage().contains("no such file") ? 127 : 126;
+            startFailed(run, spool, prechecked, e.getMessage(), status);
+            return status;
         }
         SupervisedChild child = new SupervisedChild(process, OutputCapture.stdout(process, out),
                 OutputCapture.stderr(process, err));
@@ -114,10 +120,37 @@ public final class Lifeboat {
         // everything below is only needed at shutdown: it loads while the child runs
         LifeboatConfig runConfig = config.withSpool(spool);
         PrecheckedUploader checked = prechecked;
+        RunInfo thisRun = run;
         return supervisor.run(() -> {
             configureLibraryLogging(log.isDebug());
-            return shutdown(runConfig, run, budget, checked);
+            return shutdown(runConfig, thisRun, budget, checked);
         });
+    }
+
+    /**
+     * The command could not be started: the run still ends the one way every run ends, with the configured
+     * logs shipped and a manifest (its stop reason {@code CHILD_START_FAILED}, the error in its detail),
+     * shipped and kept in the spool, within the grace period. The empty capture files go.
+     */
+    private void startFailed(RunInfo run, Path spool, PrecheckedUploader prechecked, String why, int status)
+            throws InterruptedException {
+        for (String capture : List.of("stdout.spool", "stderr.spool")) {
+            try {
+                Files.deleteIfExists(spool.resolve(capture));
+            } catch (IOException e) {
+                log.debug("cannot remove " + spool.resolve(capture) + ": " + Log.describe(e));
+            }
+        }
+        Budget budget = Budget.of(config.gracePeriod(), config.childTimeout());
+        Watchdog.guard(budget, () -> status, log, halt);
+        budget.start(budget.now());
+        try {
+            configureLibraryLogging(log.isDebug());
+            shutdown(config.withSpool(spool), run, budget, prechecked)
+                    .ship(new Manifest.Ending(new Manifest.Stop("CHILD_START_FAILED", null, null, why), null, null, null));
+        } catch (RuntimeException | LinkageError e) {
+            log.error("internal error, no manifest for this run: " + Log.describe(e), e);
+        }
     }
 
     /**

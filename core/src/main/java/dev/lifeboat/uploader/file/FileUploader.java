@@ -75,6 +75,33 @@ final class FileUploader implements Uploader {
     }
 
     @Override
+    public boolean supportsUploadIfAbsent() {
+        return true;
+    }
+
+    /** Written to a temporary name as {@link #upload} is, then hard-linked to the key: link(2) fails if it exists. */
+    @Override
+    public boolean uploadIfAbsent(SourceFile source, String key, UploadControl control) throws IOException {
+        Keys.check(key);
+        ensureOpen();
+        control.checkCancelled();
+        Path target = resolve(key);
+        Path temp = target.resolveSibling("." + target.getFileName() + ".lifeboat-" + UUID.randomUUID() + ".new");
+        write(temp, List.of(source::openStream), source.size(), "from " + source.path(), control);
+        try {
+            Files.createLink(target, temp);
+            if (fsync) {
+                syncDirectory(target.getParent());
+            }
+            return true;
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return false;
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
     public boolean supportsConcatenation() {
         return true;
     }
