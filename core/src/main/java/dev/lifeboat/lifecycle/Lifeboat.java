@@ -3,6 +3,7 @@ package dev.lifeboat.lifecycle;
 import com.google.inject.Guice;
 import dev.lifeboat.base.Budget;
 import dev.lifeboat.base.Log;
+import dev.lifeboat.base.Redact;
 import dev.lifeboat.base.RunInfo;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.RunId;
@@ -179,7 +180,7 @@ public final class Lifeboat {
         long start = System.nanoTime();
         try (Uploader uploader = UploaderService.createAndCheck(factory, config,
                 UploadControl.withTimeout(config.gracePeriod()))) {
-            out.println("ok: " + config.destination() + " is writable (" + factory.scheme() + " uploader "
+            out.println("ok: " + Redact.uri(config.destination()) + " is writable (" + factory.scheme() + " uploader "
                     + UploaderRegistry.describe(factory) + ", checked in "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms)");
             return 0;
@@ -201,10 +202,10 @@ public final class Lifeboat {
             Files.createDirectories(dir);
             Fetcher.Result result = new Fetcher(uploader, log).fetch(dir);
             for (String problem : result.problems()) {
-                out.println(problem);
+                out.println(Redact.text(problem));
             }
             out.println((result.problems().isEmpty() ? "ok: " : "") + result.fetched().size() + " file(s) from "
-                    + config.destination() + " in " + dir + ", every SHA-256 verified");
+                    + Redact.uri(config.destination()) + " in " + dir + ", every SHA-256 verified");
             return result.problems().isEmpty() ? 0 : 1;
         } catch (IOException e) {
             log.error("fetch failed: " + config.destination() + ": " + Log.describe(e), e);
@@ -230,6 +231,9 @@ public final class Lifeboat {
         root.setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
         for (java.util.logging.Handler h : root.getHandlers()) {
             h.setLevel(root.getLevel());
+            if (!(h.getFormatter() instanceof RedactingFormatter)) {
+                h.setFormatter(new RedactingFormatter(h.getFormatter()));
+            }
         }
         if (!debug) {
             // Hadoop warns on every run that it has no native library; it needs none to ship files
@@ -239,6 +243,20 @@ public final class Lifeboat {
         // headers that carry credentials
         for (java.util.logging.Logger wire : WIRE) {
             wire.setLevel(java.util.logging.Level.INFO);
+        }
+    }
+
+    /** The backends' and plugins' log records (java.util.logging) as they may be shown: see {@link Redact}. */
+    private static final class RedactingFormatter extends java.util.logging.Formatter {
+        private final java.util.logging.Formatter inner;
+
+        RedactingFormatter(java.util.logging.Formatter inner) {
+            this.inner = inner == null ? new java.util.logging.SimpleFormatter() : inner;
+        }
+
+        @Override
+        public String format(java.util.logging.LogRecord record) {
+            return Redact.text(inner.format(record));
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lifeboat.base.Budget;
 import dev.lifeboat.base.Log;
+import dev.lifeboat.base.Redact;
 import dev.lifeboat.base.RunInfo;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.spi.BoundedCall;
@@ -595,7 +596,7 @@ public final class Shipper {
     }
 
     private String location(RunInfo of) {
-        String d = config.destination().toString();
+        String d = Redact.uri(config.destination());
         return (d.endsWith("/") ? d : d + "/") + of.runId();
     }
 
@@ -604,7 +605,8 @@ public final class Shipper {
             Files.createDirectories(config.spoolDirectory());
             Path local = config.spoolDirectory().resolve("manifest-" + run.runId().replace('/', '_') + ".json");
             Path temp = local.resolveSibling(local.getFileName() + ".tmp");
-            Files.write(temp, JSON.writeValueAsBytes(manifest));
+            // every location in it as it may be shown: a backend may put the user-info of its URI in one
+            Files.write(temp, Redact.text(JSON.writeValueAsString(manifest)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             Files.move(temp, local, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return local;
