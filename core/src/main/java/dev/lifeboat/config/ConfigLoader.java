@@ -263,6 +263,7 @@ public final class ConfigLoader {
         URI uri;
         try {
             uri = new URI(text);
+            dev.lifeboat.base.Redact.remember(uri);
         } catch (URISyntaxException e) {
             throw new ConfigException(value.source() + ": '" + text + "' is not a URI: " + e.getReason());
         }

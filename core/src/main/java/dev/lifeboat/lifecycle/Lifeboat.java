@@ -80,9 +80,7 @@ public final class Lifeboat {
         SpoolFile err;
         try {
             // a folder of its own: never one an earlier run with the same id left
-            RunClaim.InSpool claimed = RunClaim.spool(config.spoolDirectory(), run);
-            run = claimed.run();
-            spool = claimed.folder();
+            spool = RunClaim.spool(config.spoolDirectory(), run);
             out = new SpoolFile(spool.resolve("stdout.spool"), config.outputLimit());
             err = new SpoolFile(spool.resolve("stderr.spool"), config.outputLimit());
         } catch (IOException e) {
@@ -121,10 +119,9 @@ public final class Lifeboat {
         // everything below is only needed at shutdown: it loads while the child runs
         LifeboatConfig runConfig = config.withSpool(spool);
         PrecheckedUploader checked = prechecked;
-        RunInfo thisRun = run;
         return supervisor.run(() -> {
             configureLibraryLogging(log.isDebug());
-            return shutdown(runConfig, thisRun, budget, checked);
+            return shutdown(runConfig, run, budget, checked);
         });
     }
 

@@ -17,9 +17,10 @@ import java.util.Map;
 
 /**
  * No run writes into another run's folder, in the spool or at the destination, whatever the run-id
- * template: a run takes its folder by creating it (the spool folder with mkdir, the destination's with
- * {@value #FILE} created conditionally), and when it is taken the run takes the id with the next suffix
- * ({@link RunId#suffixed}: {@code ID-2}, {@code ID-3}, ...).
+ * template: a run takes its folders by creating them (the spool folder with mkdir, the destination's with
+ * {@value #FILE} created conditionally), and when one is taken it takes the name with the next suffix
+ * ({@link RunId#suffixed}: {@code ID-2}, {@code ID-3}, ...): its spool folder's name, or at the
+ * destination its run id.
  *
  * <p>At the destination the claim is as strong as the uploader allows: a conditional create where it has
  * one ({@link Uploader#supportsUploadIfAbsent}), else a look for the claim first where it can read
@@ -35,24 +36,20 @@ public final class RunClaim {
 
     private RunClaim() {}
 
-    /** The run with its spool folder, created by this call. */
-    public record InSpool(RunInfo run, Path folder) {}
-
     /**
-     * Creates {@code run}'s own folder under {@code spool}, under the next suffixed id while the folder is
-     * taken.
+     * Creates {@code run}'s own folder under {@code spool}: {@code <run-id with '/' as '_'>}, or with the next
+     * suffix while that is taken (the run's id is not changed by it: only the destination decides that).
      */
-    public static InSpool spool(Path spool, RunInfo run) throws IOException {
+    public static Path spool(Path spool, RunInfo run) throws IOException {
         Files.createDirectories(spool);
+        String name = run.runId().replace('/', '_');
         for (int n = 1; ; n++) {
-            RunInfo candidate = n == 1 ? run : withId(run, RunId.suffixed(run.runId(), n));
-            Path folder = spool.resolve(candidate.runId().replace('/', '_'));
+            Path folder = spool.resolve(n == 1 ? name : RunId.suffixed(name, n));
             try {
-                Files.createDirectory(folder);
-                return new InSpool(candidate, folder);
+                return Files.createDirectory(folder);
             } catch (FileAlreadyExistsException e) {
                 if (n >= MAX_TRIES) {
-                    throw new IOException("every run folder from " + run.runId() + " to " + candidate.runId()
+                    throw new IOException("every run folder from " + name + " to " + folder.getFileName()
                             + " is taken in " + spool);
                 }
             }

@@ -24,6 +24,13 @@ class TestRedact {
     }
 
     @Test
+    void aRememberedDestinationsSecretIsHiddenWhereverItIsQuoted() {
+        Redact.remember(java.net.URI.create("gs://u:S3cretPart@bucket/p"));
+        assertEquals("'***@bucket' is not a valid bucket name; *** again",
+                Redact.text("'u:S3cretPart@bucket' is not a valid bucket name; S3cretPart again"));
+    }
+
+    @Test
     void whatHasNoUserInfoIsLeftAsItIs() {
         for (String s : new String[] {"s3://bucket/a@b.log", "mail me@example.com", "file:///var/log/x@2", "gs://b/p?x=@",
                 "hdfs://nn:8020/logs", null}) {
