@@ -37,7 +37,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  */
 public final class ConfigLoader {
     public static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(10);
-    public static final String DEFAULT_RUN_ID = "{hostname}/{start}";
+    public static final String DEFAULT_RUN_ID = "{hostname}/{start}-{random}";
     public static final int DEFAULT_CONCURRENCY = 4;
     public static final int DEFAULT_RETRIES = 2;
     public static final long DEFAULT_OUTPUT_LIMIT = 64L << 20;
@@ -284,6 +284,7 @@ public final class ConfigLoader {
         URI uri;
         try {
             uri = new URI(text);
+            dev.lifeboat.base.Redact.remember(uri);
         } catch (URISyntaxException e) {
             throw new ConfigException(value.source() + ": '" + text + "' is not a URI: " + e.getReason());
         }

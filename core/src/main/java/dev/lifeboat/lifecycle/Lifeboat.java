@@ -3,6 +3,7 @@ package dev.lifeboat.lifecycle;
 import com.google.inject.Guice;
 import dev.lifeboat.base.Budget;
 import dev.lifeboat.base.Log;
+import dev.lifeboat.base.Redact;
 import dev.lifeboat.base.RunInfo;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.RunId;
@@ -15,6 +16,7 @@ import dev.lifeboat.process.SpoolFile;
 import dev.lifeboat.process.SupervisedChild;
 import dev.lifeboat.ship.Fetcher;
 import dev.lifeboat.ship.Manifest;
+import dev.lifeboat.ship.RunClaim;
 import dev.lifeboat.ship.Shipper;
 import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.Uploader;
@@ -73,11 +75,12 @@ public final class Lifeboat {
     public int supervise(List<String> command) throws InterruptedException {
         Instant started = Instant.now();
         RunInfo run = runInfo(started, command);
-        Path spool = config.spoolDirectory().resolve(run.runId().replace('/', '_'));
+        Path spool;
         SpoolFile out;
         SpoolFile err;
         try {
-            Files.createDirectories(spool);
+            // a folder of its own: never one an earlier run with the same id left
+            spool = RunClaim.spool(config.spoolDirectory(), run);
             out = new SpoolFile(spool.resolve("stdout.spool"), config.outputLimit());
             err = new SpoolFile(spool.resolve("stderr.spool"), config.outputLimit());
         } catch (IOException e) {
@@ -102,7 +105,9 @@ public final class Lifeboat {
             process = Reaper.get().spawn(command, System.getenv(), config.processGroup());
         } catch (IOException e) {
             log.error(e.getMessage(), e);
-            return e.getMessage().contains("no such file") ? 127 : 126;
+            int status = e.getMessage().contains("no such file") ? 127 : 126;
+            startFailed(run, spool, prechecked, e.getMessage(), status);
+            return status;
         }
         SupervisedChild child = new SupervisedChild(process, OutputCapture.stdout(process, out),
                 OutputCapture.stderr(process, err));
@@ -118,6 +123,32 @@ public final class Lifeboat {
             configureLibraryLogging(log.isDebug());
             return shutdown(runConfig, run, budget, checked);
         });
+    }
+
+    /**
+     * The command could not be started: the run still ends the one way every run ends, with the configured
+     * logs shipped and a manifest (its stop reason {@code CHILD_START_FAILED}, the error in its detail),
+     * shipped and kept in the spool, within the grace period. The empty capture files go.
+     */
+    private void startFailed(RunInfo run, Path spool, PrecheckedUploader prechecked, String why, int status)
+            throws InterruptedException {
+        for (String capture : List.of("stdout.spool", "stderr.spool")) {
+            try {
+                Files.deleteIfExists(spool.resolve(capture));
+            } catch (IOException e) {
+                log.debug("cannot remove " + spool.resolve(capture) + ": " + Log.describe(e));
+            }
+        }
+        Budget budget = Budget.of(config.gracePeriod(), config.childTimeout());
+        Watchdog.guard(budget, () -> status, log, halt);
+        budget.start(budget.now());
+        try {
+            configureLibraryLogging(log.isDebug());
+            shutdown(config.withSpool(spool), run, budget, prechecked)
+                    .ship(new Manifest.Ending(new Manifest.Stop("CHILD_START_FAILED", null, null, why), null, null, null));
+        } catch (RuntimeException | LinkageError e) {
+            log.error("internal error, no manifest for this run: " + Log.describe(e), e);
+        }
     }
 
     /**
@@ -146,7 +177,7 @@ public final class Lifeboat {
         long start = System.nanoTime();
         try (Uploader uploader = UploaderService.createAndCheck(factory, config,
                 UploadControl.withTimeout(config.gracePeriod()))) {
-            out.println("ok: " + config.destination() + " is writable (" + factory.scheme() + " uploader "
+            out.println("ok: " + Redact.uri(config.destination()) + " is writable (" + factory.scheme() + " uploader "
                     + UploaderRegistry.describe(factory) + ", checked in "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms)");
             return 0;
@@ -168,10 +199,10 @@ public final class Lifeboat {
             Files.createDirectories(dir);
             Fetcher.Result result = new Fetcher(uploader, log).fetch(dir);
             for (String problem : result.problems()) {
-                out.println(problem);
+                out.println(Redact.text(problem));
             }
             out.println((result.problems().isEmpty() ? "ok: " : "") + result.fetched().size() + " file(s) from "
-                    + config.destination() + " in " + dir + ", every SHA-256 verified");
+                    + Redact.uri(config.destination()) + " in " + dir + ", every SHA-256 verified");
             return result.problems().isEmpty() ? 0 : 1;
         } catch (IOException e) {
             log.error("fetch failed: " + config.destination() + ": " + Log.describe(e), e);
@@ -197,6 +228,9 @@ public final class Lifeboat {
         root.setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
         for (java.util.logging.Handler h : root.getHandlers()) {
             h.setLevel(root.getLevel());
+            if (!(h.getFormatter() instanceof RedactingFormatter)) {
+                h.setFormatter(new RedactingFormatter(h.getFormatter()));
+            }
         }
         if (!debug) {
             // Hadoop warns on every run that it has no native library; it needs none to ship files
@@ -206,6 +240,20 @@ public final class Lifeboat {
         // headers that carry credentials
         for (java.util.logging.Logger wire : WIRE) {
             wire.setLevel(java.util.logging.Level.INFO);
+        }
+    }
+
+    /** The backends' and plugins' log records (java.util.logging) as they may be shown: see {@link Redact}. */
+    private static final class RedactingFormatter extends java.util.logging.Formatter {
+        private final java.util.logging.Formatter inner;
+
+        RedactingFormatter(java.util.logging.Formatter inner) {
+            this.inner = inner == null ? new java.util.logging.SimpleFormatter() : inner;
+        }
+
+        @Override
+        public String format(java.util.logging.LogRecord record) {
+            return Redact.text(inner.format(record));
         }
     }
 

@@ -22,6 +22,7 @@ public final class Posix {
     public static final int EINTR = 4;
     public static final int ESRCH = 3;
     public static final int O_CLOEXEC = 0x80000;
+    public static final int O_RDONLY = 0;
     public static final int F_GETFD = 1;
     public static final int F_SETFD = 2;
     public static final int FD_CLOEXEC = 1;
@@ -90,6 +91,9 @@ public final class Posix {
     public static native int posix_spawn_file_actions_destroy(Pointer fileActions);
 
     public static native int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newFd);
+
+    public static native int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int oflag,
+            int mode);
 
     public static native int posix_spawnattr_init(Pointer attr);
 

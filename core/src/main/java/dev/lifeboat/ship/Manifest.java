@@ -79,15 +79,21 @@ public record Manifest(
 
     /**
      * What started the shipping: {@code SIGNAL}, {@code CHILD_EXIT}, {@code CHILD_CRASH}, {@code UPLOAD_COMMAND},
-     * or {@code LIFEBOAT_KILLED} for a run that a later Lifeboat finished after a hard kill.
+     * {@code CHILD_START_FAILED} when the command could not be started (not found: Lifeboat exits 127; not
+     * executable: 126), or {@code LIFEBOAT_KILLED} for a run that a later Lifeboat finished after a hard kill.
      *
      * @param signal the stop signal, or the signal that killed the child
      * @param lastRoundAt for {@code LIFEBOAT_KILLED}: when the killed Lifeboat's last round was
+     * @param detail for {@code CHILD_START_FAILED} (the command could not be started): why
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Stop(String reason, String signal, String lastRoundAt) {
+    public record Stop(String reason, String signal, String lastRoundAt, String detail) {
         public Stop(String reason, String signal) {
-            this(reason, signal, null);
+            this(reason, signal, null, null);
+        }
+
+        public Stop(String reason, String signal, String lastRoundAt) {
+            this(reason, signal, lastRoundAt, null);
         }
     }
 

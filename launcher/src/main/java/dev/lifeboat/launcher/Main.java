@@ -78,7 +78,7 @@ public final class Main implements Callable<Integer> {
         cli.setStopAtPositional(true)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    cmd.getErr().println("lifeboat: error: " + Log.describe(e));
+                    cmd.getErr().println("lifeboat: error: " + dev.lifeboat.base.Redact.text(Log.describe(e)));
                     return 1;
                 });
         // only the run's COMMAND ends the options; fetch takes them before or after RUN-URI DIR
@@ -196,7 +196,7 @@ public final class Main implements Callable<Integer> {
             try {
                 registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
             } catch (PluginException e) {
-                System.err.println("lifeboat: error: " + e.getMessage());
+                System.err.println("lifeboat: error: " + dev.lifeboat.base.Redact.text(e.getMessage()));
                 return Lifeboat.CONFIG_ERROR;
             }
             System.out.printf("%-8s %-55s %-30s %s%n", "SCHEME", "CLASS", "JAR", "VERSION");

@@ -30,7 +30,7 @@ public final class Options {
     String childTimeout;
 
     @Option(names = "--run-id", paramLabel = "TEMPLATE",
-            description = "this run's folder under the destination; {hostname}, {start}, {start-ms}, {pid}, {env:NAME} (default {hostname}/{start})")
+            description = "this run's folder under the destination; {hostname}, {start}, {start-ms}, {pid}, {random}, {env:NAME} (default {hostname}/{start}-{random}); a folder already taken gets -2, -3, ...")
     String runId;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "uploader option, repeatable, e.g. s3.region=eu-west-1")
