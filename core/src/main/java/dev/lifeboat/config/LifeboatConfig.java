@@ -22,6 +22,8 @@ import java.util.Map;
  * @param followSymlinks follow symbolic links out of a glob's base directory
  * @param spoolDirectory where captured output and the local manifest copy are kept
  * @param shipInterval how often a round ships what is new while the child runs; zero: at the end only
+ * @param strict a problem of the environment found at start (spool not writable, destination not usable)
+ *     keeps the child from starting, with exit status 2, instead of a warning
  */
 public record LifeboatConfig(
         URI destination,
@@ -36,12 +38,27 @@ public record LifeboatConfig(
         boolean processGroup,
         boolean followSymlinks,
         Path spoolDirectory,
-        Duration shipInterval) {
+        Duration shipInterval,
+        boolean strict) {
+
+    /** A configuration that is not strict. */
+    public LifeboatConfig(URI destination, List<String> logs, Duration gracePeriod, Duration childTimeout,
+            String runIdTemplate, Map<String, String> uploaderOptions, int concurrency, int retries, long outputLimit,
+            boolean processGroup, boolean followSymlinks, Path spoolDirectory, Duration shipInterval) {
+        this(destination, logs, gracePeriod, childTimeout, runIdTemplate, uploaderOptions, concurrency, retries,
+                outputLimit, processGroup, followSymlinks, spoolDirectory, shipInterval, false);
+    }
 
     /** The same configuration with another spool directory (the run's own folder in it). */
     public LifeboatConfig withSpool(Path spool) {
         return new LifeboatConfig(destination, logs, gracePeriod, childTimeout, runIdTemplate, uploaderOptions, concurrency,
-                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval);
+                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval, strict);
+    }
+
+    /** The same configuration with another ship interval. */
+    public LifeboatConfig withShipInterval(Duration interval) {
+        return new LifeboatConfig(destination, logs, gracePeriod, childTimeout, runIdTemplate, uploaderOptions, concurrency,
+                retries, outputLimit, processGroup, followSymlinks, spoolDirectory, interval, strict);
     }
 
     public String scheme() {

@@ -11,7 +11,6 @@ import dev.lifeboat.process.ChildProcess;
 import dev.lifeboat.process.OutputCapture;
 import dev.lifeboat.process.Reaper;
 import dev.lifeboat.process.SignalRouter;
-import dev.lifeboat.process.SpoolFile;
 import dev.lifeboat.process.SupervisedChild;
 import dev.lifeboat.ship.Fetcher;
 import dev.lifeboat.ship.Manifest;
@@ -24,6 +23,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -73,26 +73,37 @@ public final class Lifeboat {
     public int supervise(List<String> command) throws InterruptedException {
         Instant started = Instant.now();
         RunInfo run = runInfo(started, command);
-        Path spool = config.spoolDirectory().resolve(run.runId().replace('/', '_'));
-        SpoolFile out;
-        SpoolFile err;
+        RunSpool spool;
         try {
-            Files.createDirectories(spool);
-            out = new SpoolFile(spool.resolve("stdout.spool"), config.outputLimit());
-            err = new SpoolFile(spool.resolve("stderr.spool"), config.outputLimit());
+            spool = RunSpool.open(config, run.runId().replace('/', '_'), log);
         } catch (IOException e) {
-            log.error("--spool-dir: cannot write to " + config.spoolDirectory() + ": " + Log.describe(e), e);
+            log.error(e.getMessage(), e);
             return CONFIG_ERROR;
         }
+        List<String> problems = new ArrayList<>(spool.problems());
         PrecheckedUploader prechecked = PrecheckedUploader.none();
         UploaderFactory factory = registry.find(config.scheme());
         if (factory.checkBeforeChild()) {
+            Uploader local;
             try {
-                prechecked = new PrecheckedUploader(UploaderService.createAndCheck(factory, config,
-                        UploadControl.withTimeout(config.gracePeriod())));
+                local = UploaderService.create(factory, config);
             } catch (IOException e) {
-                log.error("destination " + config.destination() + " cannot be written: " + Log.describe(e), e);
+                log.error("destination " + config.destination() + ": " + Log.describe(e), e);
                 return CONFIG_ERROR;
+            }
+            try {
+                local.check(UploadControl.withTimeout(config.gracePeriod()));
+                prechecked = new PrecheckedUploader(local);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(local);
+                String problem = "destination " + config.destination() + " cannot be written: " + Log.describe(e);
+                if (config.strict()) {
+                    log.error(problem + " (--strict)", e);
+                    return CONFIG_ERROR;
+                }
+                problem += "; tried again while the child runs and at the stop";
+                log.warn(problem);
+                problems.add(problem);
             }
         }
 
@@ -104,19 +115,20 @@ public final class Lifeboat {
             log.error(e.getMessage(), e);
             return e.getMessage().contains("no such file") ? 127 : 126;
         }
-        SupervisedChild child = new SupervisedChild(process, OutputCapture.stdout(process, out),
-                OutputCapture.stderr(process, err));
+        SupervisedChild child = new SupervisedChild(process, OutputCapture.stdout(process, spool.out()),
+                OutputCapture.stderr(process, spool.err()));
         Budget budget = Budget.of(config.gracePeriod(), config.childTimeout());
         Supervisor supervisor = new Supervisor(budget, child, config.processGroup(), log);
         Watchdog.guard(budget, supervisor::exitStatusNow, log, halt);
         signals.attach(supervisor::onSignal);
 
         // everything below is only needed at shutdown: it loads while the child runs
-        LifeboatConfig runConfig = config.withSpool(spool);
+        LifeboatConfig runConfig = spool.config();
         PrecheckedUploader checked = prechecked;
+        RunInfo runInfo = run.withEnvironment(problems);
         return supervisor.run(() -> {
             configureLibraryLogging(log.isDebug());
-            return shutdown(runConfig, run, budget, checked);
+            return shutdown(runConfig, runInfo, budget, checked);
         });
     }
 
@@ -176,6 +188,14 @@ public final class Lifeboat {
         } catch (IOException e) {
             log.error("fetch failed: " + config.destination() + ": " + Log.describe(e), e);
             return 1;
+        }
+    }
+
+    private static void closeQuietly(Uploader uploader) {
+        try {
+            uploader.close();
+        } catch (Exception e) {
+            // an uploader whose check failed: closing is best effort
         }
     }
 

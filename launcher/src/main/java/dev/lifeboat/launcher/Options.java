@@ -58,6 +58,10 @@ public final class Options {
             description = "how often what is new is shipped while the child runs; 0 ships at the end only (default 1m)")
     String shipInterval;
 
+    @Option(names = "--strict", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "exit 2 before the child starts when the spool is not writable or the destination not usable")
+    String strict;
+
     @Option(names = "--spool-dir", paramLabel = "DIR", description = "where captured output and the local manifest are kept (default $TMPDIR/lifeboat)")
     String spoolDir;
 
@@ -98,6 +102,7 @@ public final class Options {
         flags.put(ConfigKey.FOLLOW_SYMLINKS, followSymlinks);
         flags.put(ConfigKey.SPOOL_DIR, spoolDir);
         flags.put(ConfigKey.SHIP_INTERVAL, shipInterval);
+        flags.put(ConfigKey.STRICT, strict);
         return flags;
     }
 }
