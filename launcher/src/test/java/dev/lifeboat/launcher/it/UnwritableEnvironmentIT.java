@@ -86,6 +86,21 @@ class UnwritableEnvironmentIT {
     }
 
     @Test
+    void noWritableTempDirectoryForJnaStillStartsTheChild() throws Exception {
+        // JNA's own choices for its native library, the user's cache and java.io.tmpdir, cannot be written
+        Path blocked = blocked();
+        List<String> jvm = new ArrayList<>(LifeboatProcess.javaCommand(false));
+        jvm.add(1, "-Djava.io.tmpdir=" + blocked.resolve("tmp"));
+        LifeboatProcess.assumeJava();
+        LifeboatProcess lb = LifeboatProcess.start(dir, jvm, List.of("--destination", dir.resolve("archive").toUri().toString(),
+                "--run-id", runId, "--", "sh", "-c", CHILD, dir.resolve("started").toString()),
+                java.util.Map.of("XDG_CACHE_HOME", blocked.resolve("cache").toString()));
+        assertEquals(3, lb.waitFor(60), "the child ran and its status is passed on\n" + lb.stderr());
+        assertTrue(Files.exists(dir.resolve("started")), "the child started");
+        assertEquals("hello\n", Files.readString(dir.resolve("archive").resolve(runId).resolve("stdout.log")));
+    }
+
+    @Test
     void strictExitsBeforeTheChildWhenTheSpoolIsUnwritable() throws Exception {
         LifeboatProcess lb = run(dir.resolve("archive"), blocked().resolve("spool"), "--strict");
         assertEquals(2, lb.waitFor(60), lb.stderr());
