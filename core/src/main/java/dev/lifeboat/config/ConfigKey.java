@@ -17,7 +17,8 @@ public enum ConfigKey {
     SPOOL_DIR("spool-dir", false),
     SHIP_INTERVAL("ship-interval", false),
     STOP_SIGNAL("stop-signal", true),
-    REWRITE_SIGNAL("rewrite-signal", true);
+    REWRITE_SIGNAL("rewrite-signal", true),
+    STRICT("strict", false);
 
     private final String key;
     private final boolean list;

@@ -158,6 +158,7 @@ public final class ConfigLoader {
         long outputLimit = size(values.get(ConfigKey.OUTPUT_LIMIT), DEFAULT_OUTPUT_LIMIT);
         boolean processGroup = bool(values.get(ConfigKey.PROCESS_GROUP), false);
         boolean followSymlinks = bool(values.get(ConfigKey.FOLLOW_SYMLINKS), false);
+        boolean strict = bool(values.get(ConfigKey.STRICT), false);
         Path spool = Path.of(text(values.get(ConfigKey.SPOOL_DIR),
                 Path.of(System.getProperty("java.io.tmpdir"), "lifeboat").toString()));
         List<String> logs = values.containsKey(ConfigKey.LOGS) ? values.get(ConfigKey.LOGS).list() : List.of();
@@ -179,7 +180,7 @@ public final class ConfigLoader {
 
         Map<String, String> uploaderOptions = factory == null ? Map.of() : uploaderOptions(factory, destination, options);
         return new LifeboatConfig(destination, List.copyOf(logs), grace, childTimeout, runId, uploaderOptions, concurrency,
-                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval, signals);
+                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval, signals, strict);
     }
 
     private StopSignals stopSignals(Map<ConfigKey, Value> values) throws ConfigException {

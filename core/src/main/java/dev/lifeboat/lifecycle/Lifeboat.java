@@ -12,7 +12,6 @@ import dev.lifeboat.process.ChildProcess;
 import dev.lifeboat.process.OutputCapture;
 import dev.lifeboat.process.Reaper;
 import dev.lifeboat.process.SignalRouter;
-import dev.lifeboat.process.SpoolFile;
 import dev.lifeboat.process.SupervisedChild;
 import dev.lifeboat.ship.Fetcher;
 import dev.lifeboat.ship.Manifest;
@@ -26,6 +25,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -75,27 +75,37 @@ public final class Lifeboat {
     public int supervise(List<String> command) throws InterruptedException {
         Instant started = Instant.now();
         RunInfo run = runInfo(started, command);
-        Path spool;
-        SpoolFile out;
-        SpoolFile err;
+        RunSpool spool;
         try {
-            // a folder of its own: never one an earlier run with the same id left
-            spool = RunClaim.spool(config.spoolDirectory(), run);
-            out = new SpoolFile(spool.resolve("stdout.spool"), config.outputLimit());
-            err = new SpoolFile(spool.resolve("stderr.spool"), config.outputLimit());
+            spool = RunSpool.open(config, run, log);
         } catch (IOException e) {
-            log.error("--spool-dir: cannot write to " + config.spoolDirectory() + ": " + Log.describe(e), e);
+            log.error(e.getMessage(), e);
             return CONFIG_ERROR;
         }
+        List<String> problems = new ArrayList<>(spool.problems());
         PrecheckedUploader prechecked = PrecheckedUploader.none();
         UploaderFactory factory = registry.find(config.scheme());
         if (factory.checkBeforeChild()) {
+            Uploader local;
             try {
-                prechecked = new PrecheckedUploader(UploaderService.createAndCheck(factory, config,
-                        UploadControl.withTimeout(config.gracePeriod())));
+                local = UploaderService.create(factory, config);
             } catch (IOException e) {
-                log.error("destination " + config.destination() + " cannot be written: " + Log.describe(e), e);
+                log.error("destination " + config.destination() + ": " + Log.describe(e), e);
                 return CONFIG_ERROR;
+            }
+            try {
+                local.check(UploadControl.withTimeout(config.gracePeriod()));
+                prechecked = new PrecheckedUploader(local);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(local);
+                String problem = "destination " + config.destination() + " cannot be written: " + Log.describe(e);
+                if (config.strict()) {
+                    log.error(problem + " (--strict)", e);
+                    return CONFIG_ERROR;
+                }
+                problem += "; tried again while the child runs and at the stop";
+                log.warn(problem);
+                problems.add(problem);
             }
         }
 
@@ -106,22 +116,23 @@ public final class Lifeboat {
         } catch (IOException e) {
             log.error(e.getMessage(), e);
             int status = e.getMessage().contains("no such file") ? 127 : 126;
-            startFailed(run, spool, prechecked, e.getMessage(), status);
+            startFailed(run.withEnvironment(problems), spool, prechecked, e.getMessage(), status);
             return status;
         }
-        SupervisedChild child = new SupervisedChild(process, OutputCapture.stdout(process, out),
-                OutputCapture.stderr(process, err));
+        SupervisedChild child = new SupervisedChild(process, OutputCapture.stdout(process, spool.out()),
+                OutputCapture.stderr(process, spool.err()));
         Budget budget = Budget.of(config.gracePeriod(), config.childTimeout());
         Supervisor supervisor = new Supervisor(budget, child, config.processGroup(), config.signals(), log);
         Watchdog.guard(budget, supervisor::exitStatusNow, log, halt);
         signals.attach(supervisor::onSignal);
 
         // everything below is only needed at shutdown: it loads while the child runs
-        LifeboatConfig runConfig = config.withSpool(spool);
+        LifeboatConfig runConfig = spool.config();
         PrecheckedUploader checked = prechecked;
+        RunInfo runInfo = run.withEnvironment(problems);
         return supervisor.run(() -> {
             configureLibraryLogging(log.isDebug());
-            return shutdown(runConfig, run, budget, checked);
+            return shutdown(runConfig, runInfo, budget, checked);
         });
     }
 
@@ -130,13 +141,13 @@ public final class Lifeboat {
      * logs shipped and a manifest (its stop reason {@code CHILD_START_FAILED}, the error in its detail),
      * shipped and kept in the spool, within the grace period. The empty capture files go.
      */
-    private void startFailed(RunInfo run, Path spool, PrecheckedUploader prechecked, String why, int status)
+    private void startFailed(RunInfo run, RunSpool spool, PrecheckedUploader prechecked, String why, int status)
             throws InterruptedException {
         for (String capture : List.of("stdout.spool", "stderr.spool")) {
             try {
-                Files.deleteIfExists(spool.resolve(capture));
+                Files.deleteIfExists(spool.config().spoolDirectory().resolve(capture));
             } catch (IOException e) {
-                log.debug("cannot remove " + spool.resolve(capture) + ": " + Log.describe(e));
+                log.debug("cannot remove " + spool.config().spoolDirectory().resolve(capture) + ": " + Log.describe(e));
             }
         }
         Budget budget = Budget.of(config.gracePeriod(), config.childTimeout());
@@ -144,7 +155,7 @@ public final class Lifeboat {
         budget.start(budget.now());
         try {
             configureLibraryLogging(log.isDebug());
-            shutdown(config.withSpool(spool), run, budget, prechecked)
+            shutdown(spool.config(), run, budget, prechecked)
                     .ship(new Manifest.Ending(new Manifest.Stop("CHILD_START_FAILED", null, null, why), null, null, null));
         } catch (RuntimeException | LinkageError e) {
             log.error("internal error, no manifest for this run: " + Log.describe(e), e);
@@ -207,6 +218,14 @@ public final class Lifeboat {
         } catch (IOException e) {
             log.error("fetch failed: " + config.destination() + ": " + Log.describe(e), e);
             return 1;
+        }
+    }
+
+    private static void closeQuietly(Uploader uploader) {
+        try {
+            uploader.close();
+        } catch (Exception e) {
+            // an uploader whose check failed: closing is best effort
         }
     }
 

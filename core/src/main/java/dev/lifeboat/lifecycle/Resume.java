@@ -6,7 +6,6 @@ import dev.lifeboat.base.Budget;
 import dev.lifeboat.base.Log;
 import dev.lifeboat.base.RunInfo;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.StopSignals;
 import dev.lifeboat.plugin.UploaderRegistry;
 import dev.lifeboat.ship.Manifest;
 import dev.lifeboat.ship.Progress;
@@ -123,7 +122,7 @@ final class Resume {
             }
             LifeboatConfig old = new LifeboatConfig(destination, List.of(), BUDGET, BUDGET.dividedBy(2),
                     config.runIdTemplate(), config.uploaderOptions(), config.concurrency(), config.retries(),
-                    record.outputLimit(), false, false, folder, Duration.ZERO, StopSignals.DEFAULT);
+                    record.outputLimit(), false, false, folder, Duration.ZERO);
             RunInfo run = new RunInfo(record.runId(), Instant.parse(record.started()), record.hostname(), record.command());
             Budget budget = Budget.of(BUDGET, BUDGET.dividedBy(2));
             ShippingPipeline pipeline = new ShippingPipeline(old, log);

@@ -16,7 +16,7 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"manifestVersion", "lifeboatVersion", "runId", "location", "hostname", "command", "startedAt",
-    "stopRequestedAt", "childExitedAt", "finishedAt", "stop", "child", "gracePeriodMs", "allShipped", "allSealed",
+    "stopRequestedAt", "childExitedAt", "finishedAt", "stop", "child", "gracePeriodMs", "environment", "allShipped", "allSealed",
     "files", "unsealed", "notShipped"})
 public record Manifest(
         int manifestVersion,
@@ -32,6 +32,7 @@ public record Manifest(
         Stop stop,
         Child child,
         long gracePeriodMs,
+        List<String> environment,
         boolean allShipped,
         boolean allSealed,
         List<Shipped> files,
@@ -53,7 +54,8 @@ public record Manifest(
         boolean allShipped = report.notShipped().stream().allMatch(s -> s.reason() == Skipped.Reason.NO_MATCH);
         return new Manifest(VERSION, Version.get(), run.runId(), location, run.hostname(), run.command(),
                 run.started().toString(), text(ending.stopRequestedAt()), text(ending.childExitedAt()),
-                finishedAt.toString(), ending.stop(), ending.child(), gracePeriod.toMillis(), allShipped,
+                finishedAt.toString(), ending.stop(), ending.child(), gracePeriod.toMillis(),
+                run.environment().isEmpty() ? null : run.environment(), allShipped,
                 unsealed.isEmpty(), report.shipped(), unsealed.isEmpty() ? null : List.copyOf(unsealed),
                 report.notShipped());
     }

@@ -3,7 +3,6 @@ package dev.lifeboat.lifecycle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.config.StopSignals;
 import dev.lifeboat.plugin.UploaderRegistry;
 import dev.lifeboat.uploader.file.FileUploaderFactory;
 import java.io.IOException;
@@ -27,7 +26,7 @@ final class Runs {
     static LifeboatConfig config(Path archive, Path spool, List<String> logs, Duration grace, Duration childTimeout,
             Duration shipInterval) {
         return new LifeboatConfig(archive.toUri(), logs, grace, childTimeout, "run-{start-ms}-{pid}", Map.of(), 4, 2,
-                1 << 20, false, false, spool, shipInterval, StopSignals.DEFAULT);
+                1 << 20, false, false, spool, shipInterval);
     }
 
     static UploaderRegistry registry() {

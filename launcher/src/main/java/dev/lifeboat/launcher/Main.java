@@ -51,6 +51,7 @@ public final class Main implements Callable<Integer> {
         }
         // Binding libc through JNA takes a while and the command line's model another: on a second core
         // they overlap, and the child starts sooner.
+        dev.lifeboat.process.NativeTemp.choose(System.getenv()); // a read-only root: somewhere JNA can extract to
         Thread bindLibc = new Thread(Main::bindLibc, "lifeboat-libc");
         bindLibc.setDaemon(true);
         bindLibc.start();

@@ -66,6 +66,10 @@ public final class Options {
             description = "the child gets TO when Lifeboat receives FROM, repeatable, e.g. TERM:QUIT; TO 0 passes nothing on")
     List<String> rewriteSignals = new ArrayList<>();
 
+    @Option(names = "--strict", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "exit 2 before the child starts when the spool is not writable or the destination not usable")
+    String strict;
+
     @Option(names = "--spool-dir", paramLabel = "DIR", description = "where captured output and the local manifest are kept (default $TMPDIR/lifeboat)")
     String spoolDir;
 
@@ -108,6 +112,7 @@ public final class Options {
         flags.put(ConfigKey.SHIP_INTERVAL, shipInterval);
         flags.put(ConfigKey.STOP_SIGNAL, stopSignals);
         flags.put(ConfigKey.REWRITE_SIGNAL, rewriteSignals);
+        flags.put(ConfigKey.STRICT, strict);
         return flags;
     }
 }
