@@ -397,6 +397,10 @@ class TestContinuousShipping {
         try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(app.toFile(), "rw")) {
             raf.write('X'); // over the first byte, in place: the same file, shipped bytes that differ
         }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Files.size(app) <= shipped.length && System.nanoTime() < deadline) {
+            Thread.sleep(10); // a tail after the shipped bytes, for the last round
+        }
         stop(rig, run, status);
 
         assertTrue(seal(uploaders, app).sources().size() >= 3, "the pieces as shipped, then the tail: " + seal(uploaders, app));
