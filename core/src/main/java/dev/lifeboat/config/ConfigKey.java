@@ -15,7 +15,10 @@ public enum ConfigKey {
     PROCESS_GROUP("process-group", false),
     FOLLOW_SYMLINKS("follow-symlinks", false),
     SPOOL_DIR("spool-dir", false),
-    SHIP_INTERVAL("ship-interval", false);
+    SHIP_INTERVAL("ship-interval", false),
+    PLUGINS("plugins", false),
+    LOG_FORMAT("log-format", false),
+    EXIT_CODE_ON_LOSS("exit-code-on-loss", false);
 
     private final String key;
     private final boolean list;

@@ -1,5 +1,6 @@
 package dev.lifeboat.config;
 
+import dev.lifeboat.base.Log;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +23,8 @@ import java.util.Map;
  * @param followSymlinks follow symbolic links out of a glob's base directory
  * @param spoolDirectory where captured output and the local manifest copy are kept
  * @param shipInterval how often a round ships what is new while the child runs; zero: at the end only
+ * @param logFormat how Lifeboat's own log lines are written
+ * @param exitCodeOnLoss the exit status when something matched was not shipped, or null to pass on the child's
  */
 public record LifeboatConfig(
         URI destination,
@@ -36,12 +39,22 @@ public record LifeboatConfig(
         boolean processGroup,
         boolean followSymlinks,
         Path spoolDirectory,
-        Duration shipInterval) {
+        Duration shipInterval,
+        Log.Format logFormat,
+        Integer exitCodeOnLoss) {
+
+    /** A configuration with the defaults of the options added later: plain log lines, the child's status. */
+    public LifeboatConfig(URI destination, List<String> logs, Duration gracePeriod, Duration childTimeout,
+            String runIdTemplate, Map<String, String> uploaderOptions, int concurrency, int retries, long outputLimit,
+            boolean processGroup, boolean followSymlinks, Path spoolDirectory, Duration shipInterval) {
+        this(destination, logs, gracePeriod, childTimeout, runIdTemplate, uploaderOptions, concurrency, retries,
+                outputLimit, processGroup, followSymlinks, spoolDirectory, shipInterval, Log.Format.PLAIN, null);
+    }
 
     /** The same configuration with another spool directory (the run's own folder in it). */
     public LifeboatConfig withSpool(Path spool) {
         return new LifeboatConfig(destination, logs, gracePeriod, childTimeout, runIdTemplate, uploaderOptions, concurrency,
-                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval);
+                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval, logFormat, exitCodeOnLoss);
     }
 
     public String scheme() {

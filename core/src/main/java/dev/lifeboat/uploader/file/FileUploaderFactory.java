@@ -5,6 +5,7 @@ import dev.lifeboat.spi.Uploader;
 import dev.lifeboat.spi.UploaderContext;
 import dev.lifeboat.spi.UploaderFactory;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -33,8 +34,25 @@ public final class FileUploaderFactory implements UploaderFactory {
 
     @Override
     public void validate(URI destination, Map<String, String> options) throws InvalidOptionException {
-        root(destination);
+        notUnderAFile(root(destination));
         fsync(options);
+    }
+
+    /**
+     * A destination that is, or lies under, something other than a directory cannot be right however the
+     * run goes: a configuration error. A missing directory is not: it is created at the first upload.
+     */
+    static void notUnderAFile(Path root) throws InvalidOptionException {
+        for (Path p = root; p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw new InvalidOptionException(null, p + (Files.isRegularFile(p) ? " is a regular file" : " is not a directory")
+                            + (p.equals(root) ? "" : " (in the destination's path " + root + ")")
+                            + ": a file destination names a directory, e.g. file:///archive");
+                }
+                return;
+            }
+        }
     }
 
     @Override
