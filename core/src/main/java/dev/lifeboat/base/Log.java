@@ -30,7 +30,9 @@ public final class Log {
         }
     }
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT;
+    /** ISO-8601 in UTC, always with milliseconds, so that every line's timestamp has one width. */
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(java.time.ZoneOffset.UTC);
     private final PrintStream out;
     private final boolean debug;
     private final boolean quiet;
@@ -118,7 +120,7 @@ public final class Log {
     }
 
     private void line(String level, String message, Map<String, ?> fields, Throwable t) {
-        String time = TIME.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        String time = TIME.format(Instant.now());
         String text;
         if (format == Format.JSON) {
             StringBuilder b = new StringBuilder(96 + message.length()).append('{');

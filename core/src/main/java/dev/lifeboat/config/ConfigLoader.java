@@ -212,7 +212,7 @@ public final class ConfigLoader {
      * {@code --plugins}, then {@code LIFEBOAT_PLUGINS}, then {@code plugins} in the config file, then
      * {@code fallback}.
      */
-    public Path pluginsDirectory(Path flag, Path configFile, Path fallback) throws ConfigException {
+    public static Path pluginsDirectory(Path flag, Path configFile, Map<String, String> environment, Path fallback) {
         if (flag != null) {
             return flag;
         }

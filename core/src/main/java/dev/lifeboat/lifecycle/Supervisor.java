@@ -87,6 +87,13 @@ public final class Supervisor {
      * @param shutdown builds the shipping side once the child runs; it may fail (a broken installation),
      *     and the run then goes on without it: the child is still supervised and its status passed on
      */
+    /** Whether the run shipped everything matched and its manifest; false until it has. */
+    boolean allShipped() {
+        return allShipped;
+    }
+
+    private volatile boolean allShipped;
+
     public int run(Supplier<Shutdown> shutdown) throws InterruptedException {
         child.process().exit().whenComplete((status, e) -> {
             synchronized (lock) {
@@ -142,6 +149,7 @@ public final class Supervisor {
                 childExitedAt);
         if (shipping != null) {
             Shipper.Outcome outcome = shipping.ship(ending);
+            allShipped = outcome.manifestShipped() && outcome.manifest().allShipped();
             removeShippedCaptures(outcome.manifest());
         }
         synchronized (lock) {

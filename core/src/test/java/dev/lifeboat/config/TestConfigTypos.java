@@ -104,22 +104,21 @@ class TestConfigTypos {
         assertEquals(3, c.concurrency());
         assertEquals(Log.Format.JSON, c.logFormat());
         assertEquals(3, c.exitCodeOnLoss());
-        assertEquals(dir.resolve("plugins"), loader.pluginsDirectory(null, configFile, Path.of("/opt/lifeboat/plugins")));
+        assertEquals(dir.resolve("plugins"), ConfigLoader.pluginsDirectory(null, configFile, env, Path.of("/opt/lifeboat/plugins")));
     }
 
     @Test
     void pluginsDirectoryPrecedence() throws Exception {
         yaml("plugins: /from/file\n");
-        ConfigLoader l = new ConfigLoader(registry, env);
         Path fallback = Path.of("/opt/lifeboat/plugins");
-        assertEquals(Path.of("/from/file"), l.pluginsDirectory(null, configFile, fallback));
+        assertEquals(Path.of("/from/file"), ConfigLoader.pluginsDirectory(null, configFile, env, fallback));
         env.put("LIFEBOAT_PLUGINS", "/from/env");
-        assertEquals(Path.of("/from/env"), l.pluginsDirectory(null, configFile, fallback));
-        assertEquals(Path.of("/from/flag"), l.pluginsDirectory(Path.of("/from/flag"), configFile, fallback));
+        assertEquals(Path.of("/from/env"), ConfigLoader.pluginsDirectory(null, configFile, env, fallback));
+        assertEquals(Path.of("/from/flag"), ConfigLoader.pluginsDirectory(Path.of("/from/flag"), configFile, env, fallback));
         env.clear();
         env.put("LIFEBOAT_CONFIG", configFile.toString());
-        assertEquals(Path.of("/from/file"), l.pluginsDirectory(null, null, fallback));
-        assertEquals(fallback, new ConfigLoader(registry, Map.of()).pluginsDirectory(null, null, fallback));
+        assertEquals(Path.of("/from/file"), ConfigLoader.pluginsDirectory(null, null, env, fallback));
+        assertEquals(fallback, ConfigLoader.pluginsDirectory(null, null, Map.of(), fallback));
     }
 
     @Test

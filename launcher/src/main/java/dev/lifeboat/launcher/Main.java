@@ -69,6 +69,7 @@ public final class Main implements Callable<Integer> {
                     break;
             }
         }
+        Usage.install(cli);
         cli.setStopAtPositional(true)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -106,9 +107,11 @@ public final class Main implements Callable<Integer> {
     static Lifeboat load(Options options, Log log) {
         try {
             UploaderRegistry registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
-            LifeboatConfig config = new ConfigLoader(registry, System.getenv())
-                    .load(options.flags(), options.sets, options.config, true);
-            return new Lifeboat(config, registry, log, ROUTER);
+            ConfigLoader loader = new ConfigLoader(registry, System.getenv());
+            LifeboatConfig config = loader.load(options.flags(), options.sets, options.config, true);
+            Log configured = log.withFormat(config.logFormat());
+            loader.warnings().forEach(configured::warn);
+            return new Lifeboat(config, registry, configured, ROUTER);
         } catch (ConfigException | PluginException e) {
             log.error(e.getMessage(), e);
             return null;
@@ -117,7 +120,7 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Log log = Log.stderr(options.debug, options.quiet);
+        Log log = options.log();
         if (command.isEmpty()) {
             log.error("no COMMAND given: lifeboat [OPTIONS] -- COMMAND [ARG...] (or lifeboat upload|check|fetch|plugins)");
             return Lifeboat.CONFIG_ERROR;
@@ -135,7 +138,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Lifeboat lifeboat = load(options, Log.stderr(options.debug, options.quiet));
+            Lifeboat lifeboat = load(options, options.log());
             return lifeboat == null ? Lifeboat.CONFIG_ERROR : lifeboat.upload();
         }
     }
@@ -149,7 +152,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Lifeboat lifeboat = load(options, Log.stderr(options.debug, options.quiet));
+            Lifeboat lifeboat = load(options, options.log());
             return lifeboat == null ? Lifeboat.CONFIG_ERROR : lifeboat.check(System.out);
         }
     }
@@ -172,7 +175,7 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             options.destination = run;
-            Lifeboat lifeboat = load(options, Log.stderr(options.debug, options.quiet));
+            Lifeboat lifeboat = load(options, options.log());
             return lifeboat == null ? Lifeboat.CONFIG_ERROR : lifeboat.fetch(dir, System.out);
         }
     }
