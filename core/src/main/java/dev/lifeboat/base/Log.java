@@ -7,7 +7,7 @@ import java.time.format.DateTimeFormatter;
 
 /**
  * Lifeboat's own messages, one line each on stderr, beside the child's output: {@code lifeboat: ...}.
- * Stack traces only with {@code --debug}. No credential in a URI is printed ({@link Redact}).
+ * Stack traces only with {@code --debug}.
  */
 public final class Log {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
@@ -46,11 +46,8 @@ public final class Log {
     public void error(String message, Throwable t) {
         line("error: ", message);
         if (debug && t != null) {
-            java.io.StringWriter trace = new java.io.StringWriter();
-            t.printStackTrace(new java.io.PrintWriter(trace));
             synchronized (out) {
-                out.print(Redact.text(trace.toString()));
-                out.flush();
+                t.printStackTrace(out);
             }
         }
     }
@@ -62,7 +59,7 @@ public final class Log {
     }
 
     private void line(String level, String message) {
-        String text = "lifeboat " + TIME.format(Instant.now()) + " " + level + Redact.text(message) + System.lineSeparator();
+        String text = "lifeboat " + TIME.format(Instant.now()) + " " + level + message + System.lineSeparator();
         synchronized (out) {
             out.print(text);
             out.flush();

@@ -161,9 +161,13 @@ public final class Collector {
         }
     }
 
-    /** {@code files/<absolute path without the leading slash>}, by the rule of {@link FileKeys}. */
+    /** {@code files/<absolute path without the leading slash>}. */
     public static String keyFor(Path absolute) {
-        return FileKeys.keyFor(absolute);
+        String p = absolute.toAbsolutePath().normalize().toString();
+        while (p.startsWith("/")) {
+            p = p.substring(1);
+        }
+        return "files/" + p;
     }
 
     static Path baseOf(Path absolute) {
