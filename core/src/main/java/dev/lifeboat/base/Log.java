@@ -7,7 +7,7 @@ import java.time.format.DateTimeFormatter;
 
 /**
  * Lifeboat's own messages, one line each on stderr, beside the child's output: {@code lifeboat: ...}.
- * Stack traces only with {@code --debug}.
+ * Stack traces only with {@code --debug}. No credential in a URI is printed ({@link Redact}).
  */
 public final class Log {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
@@ -46,8 +46,11 @@ public final class Log {
     public void error(String message, Throwable t) {
         line("error: ", message);
         if (debug && t != null) {
+            java.io.StringWriter trace = new java.io.StringWriter();
+            t.printStackTrace(new java.io.PrintWriter(trace));
             synchronized (out) {
-                t.printStackTrace(out);
+                out.print(Redact.text(trace.toString()));
+                out.flush();
             }
         }
     }
@@ -59,7 +62,7 @@ public final class Log {
     }
 
     private void line(String level, String message) {
-        String text = "lifeboat " + TIME.format(Instant.now()) + " " + level + message + System.lineSeparator();
+        String text = "lifeboat " + TIME.format(Instant.now()) + " " + level + Redact.text(message) + System.lineSeparator();
         synchronized (out) {
             out.print(text);
             out.flush();

@@ -15,7 +15,10 @@ public enum ConfigKey {
     PROCESS_GROUP("process-group", false),
     FOLLOW_SYMLINKS("follow-symlinks", false),
     SPOOL_DIR("spool-dir", false),
-    SHIP_INTERVAL("ship-interval", false);
+    SHIP_INTERVAL("ship-interval", false),
+    STOP_SIGNAL("stop-signal", true),
+    REWRITE_SIGNAL("rewrite-signal", true),
+    STRICT("strict", false);
 
     private final String key;
     private final boolean list;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.lifeboat.base.SignalNames;
 import dev.lifeboat.plugin.UploaderRegistry;
 import dev.lifeboat.spi.InvalidOptionException;
 import dev.lifeboat.spi.Sizes;
@@ -36,7 +37,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  */
 public final class ConfigLoader {
     public static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(10);
-    public static final String DEFAULT_RUN_ID = "{hostname}/{start}";
+    public static final String DEFAULT_RUN_ID = "{hostname}/{start}-{random}";
     public static final int DEFAULT_CONCURRENCY = 4;
     public static final int DEFAULT_RETRIES = 2;
     public static final long DEFAULT_OUTPUT_LIMIT = 64L << 20;
@@ -157,6 +158,7 @@ public final class ConfigLoader {
         long outputLimit = size(values.get(ConfigKey.OUTPUT_LIMIT), DEFAULT_OUTPUT_LIMIT);
         boolean processGroup = bool(values.get(ConfigKey.PROCESS_GROUP), false);
         boolean followSymlinks = bool(values.get(ConfigKey.FOLLOW_SYMLINKS), false);
+        boolean strict = bool(values.get(ConfigKey.STRICT), false);
         Path spool = Path.of(text(values.get(ConfigKey.SPOOL_DIR),
                 Path.of(System.getProperty("java.io.tmpdir"), "lifeboat").toString()));
         List<String> logs = values.containsKey(ConfigKey.LOGS) ? values.get(ConfigKey.LOGS).list() : List.of();
@@ -174,9 +176,29 @@ public final class ConfigLoader {
             }
         }
 
+        StopSignals signals = stopSignals(values);
+
         Map<String, String> uploaderOptions = factory == null ? Map.of() : uploaderOptions(factory, destination, options);
         return new LifeboatConfig(destination, List.copyOf(logs), grace, childTimeout, runId, uploaderOptions, concurrency,
-                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval);
+                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval, signals, strict);
+    }
+
+    private StopSignals stopSignals(Map<ConfigKey, Value> values) throws ConfigException {
+        int suspendResume = SignalNames.suspendResume(environment.get(SignalNames.SUSPEND_RESUME_VARIABLE));
+        Value stop = values.get(ConfigKey.STOP_SIGNAL);
+        Value rewrites = values.get(ConfigKey.REWRITE_SIGNAL);
+        Set<Integer> stops;
+        try {
+            stops = StopSignals.parseStop(stop == null ? List.of() : stop.list(), suspendResume);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(stop.source() + " " + e.getMessage());
+        }
+        try {
+            return new StopSignals(stops, StopSignals.parseRewrites(rewrites == null ? List.of() : rewrites.list(),
+                    suspendResume));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(rewrites.source() + " " + e.getMessage());
+        }
     }
 
     private UploaderFactory factoryFor(URI destination, String source) throws ConfigException {
@@ -263,6 +285,7 @@ public final class ConfigLoader {
         URI uri;
         try {
             uri = new URI(text);
+            dev.lifeboat.base.Redact.remember(uri);
         } catch (URISyntaxException e) {
             throw new ConfigException(value.source() + ": '" + text + "' is not a URI: " + e.getReason());
         }

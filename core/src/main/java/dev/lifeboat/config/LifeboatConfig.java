@@ -22,6 +22,9 @@ import java.util.Map;
  * @param followSymlinks follow symbolic links out of a glob's base directory
  * @param spoolDirectory where captured output and the local manifest copy are kept
  * @param shipInterval how often a round ships what is new while the child runs; zero: at the end only
+ * @param signals which signals start the stop and what the child gets for each
+ * @param strict a problem of the environment found at start (spool not writable, destination not usable)
+ *     keeps the child from starting, with exit status 2, instead of a warning
  */
 public record LifeboatConfig(
         URI destination,
@@ -36,12 +39,28 @@ public record LifeboatConfig(
         boolean processGroup,
         boolean followSymlinks,
         Path spoolDirectory,
-        Duration shipInterval) {
+        Duration shipInterval,
+        StopSignals signals,
+        boolean strict) {
+
+    /** A configuration with the default stop signals and no rewriting, not strict. */
+    public LifeboatConfig(URI destination, List<String> logs, Duration gracePeriod, Duration childTimeout,
+            String runIdTemplate, Map<String, String> uploaderOptions, int concurrency, int retries, long outputLimit,
+            boolean processGroup, boolean followSymlinks, Path spoolDirectory, Duration shipInterval) {
+        this(destination, logs, gracePeriod, childTimeout, runIdTemplate, uploaderOptions, concurrency, retries,
+                outputLimit, processGroup, followSymlinks, spoolDirectory, shipInterval, StopSignals.DEFAULT, false);
+    }
 
     /** The same configuration with another spool directory (the run's own folder in it). */
     public LifeboatConfig withSpool(Path spool) {
         return new LifeboatConfig(destination, logs, gracePeriod, childTimeout, runIdTemplate, uploaderOptions, concurrency,
-                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval);
+                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval, signals, strict);
+    }
+
+    /** The same configuration with another ship interval. */
+    public LifeboatConfig withShipInterval(Duration interval) {
+        return new LifeboatConfig(destination, logs, gracePeriod, childTimeout, runIdTemplate, uploaderOptions, concurrency,
+                retries, outputLimit, processGroup, followSymlinks, spoolDirectory, interval, signals, strict);
     }
 
     public String scheme() {

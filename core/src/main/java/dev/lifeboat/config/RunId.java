@@ -11,8 +11,13 @@ import java.util.regex.Pattern;
 
 /**
  * Expands the run-id template: {@code {hostname}}, {@code {start}} (UTC, e.g. 20261127T103000Z),
- * {@code {start-ms}} (epoch milliseconds), {@code {pid}}, {@code {env:NAME}}. The result is a relative
- * '/'-separated path; characters outside {@code [A-Za-z0-9._-]} become '_'.
+ * {@code {start-ms}} (epoch milliseconds), {@code {pid}}, {@code {random}} (6 random characters of
+ * {@code [a-z0-9]}, new for every run), {@code {env:NAME}}. The result is a relative '/'-separated path;
+ * characters outside {@code [A-Za-z0-9._-]} become '_'.
+ *
+ * <p>A run never takes a folder another run has: when the expanded id's folder is taken (in the spool, or
+ * by a claim at the destination), the run takes {@link #suffixed} ids, {@code ID-2}, {@code ID-3}, ..., until
+ * one is free.
  */
 public final class RunId {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
@@ -27,6 +32,22 @@ public final class RunId {
     }
 
     public static String expand(String template, Map<String, String> env, Instant start, String hostname, long pid) {
+        return expand(template, env, start, hostname, pid, random());
+    }
+
+    /** Six random characters of {@code [a-z0-9]}. */
+    static String random() {
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        return Long.toString(r.nextLong(36L * 36 * 36 * 36 * 36, 36L * 36 * 36 * 36 * 36 * 36), 36);
+    }
+
+    /** The id a run takes when {@code runId}'s folder is taken, for the {@code n}th try (n from 2). */
+    public static String suffixed(String runId, int n) {
+        return runId + "-" + n;
+    }
+
+    static String expand(String template, Map<String, String> env, Instant start, String hostname, long pid,
+            String random) {
         Matcher m = PLACEHOLDER.matcher(template);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
@@ -40,6 +61,8 @@ public final class RunId {
                 value = Long.toString(start.toEpochMilli());
             } else if (name.equals("pid")) {
                 value = Long.toString(pid);
+            } else if (name.equals("random")) {
+                value = random;
             } else if (name.startsWith("env:")) {
                 value = env.get(name.substring(4));
                 if (value == null || value.isEmpty()) {
@@ -48,7 +71,7 @@ public final class RunId {
                 }
             } else {
                 throw new IllegalArgumentException("'" + template + "' has the unknown placeholder {" + name
-                        + "}; known: {hostname}, {start}, {start-ms}, {pid}, {env:NAME}");
+                        + "}; known: {hostname}, {start}, {start-ms}, {pid}, {random}, {env:NAME}");
             }
             m.appendReplacement(out, Matcher.quoteReplacement(value));
         }

@@ -3,6 +3,7 @@ package dev.lifeboat.lifecycle;
 import com.google.inject.Guice;
 import dev.lifeboat.base.Budget;
 import dev.lifeboat.base.Log;
+import dev.lifeboat.base.Redact;
 import dev.lifeboat.base.RunInfo;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.RunId;
@@ -11,10 +12,10 @@ import dev.lifeboat.process.ChildProcess;
 import dev.lifeboat.process.OutputCapture;
 import dev.lifeboat.process.Reaper;
 import dev.lifeboat.process.SignalRouter;
-import dev.lifeboat.process.SpoolFile;
 import dev.lifeboat.process.SupervisedChild;
 import dev.lifeboat.ship.Fetcher;
 import dev.lifeboat.ship.Manifest;
+import dev.lifeboat.ship.RunClaim;
 import dev.lifeboat.ship.Shipper;
 import dev.lifeboat.spi.UploadControl;
 import dev.lifeboat.spi.Uploader;
@@ -24,6 +25,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -73,26 +75,37 @@ public final class Lifeboat {
     public int supervise(List<String> command) throws InterruptedException {
         Instant started = Instant.now();
         RunInfo run = runInfo(started, command);
-        Path spool = config.spoolDirectory().resolve(run.runId().replace('/', '_'));
-        SpoolFile out;
-        SpoolFile err;
+        RunSpool spool;
         try {
-            Files.createDirectories(spool);
-            out = new SpoolFile(spool.resolve("stdout.spool"), config.outputLimit());
-            err = new SpoolFile(spool.resolve("stderr.spool"), config.outputLimit());
+            spool = RunSpool.open(config, run, log);
         } catch (IOException e) {
-            log.error("--spool-dir: cannot write to " + config.spoolDirectory() + ": " + Log.describe(e), e);
+            log.error(e.getMessage(), e);
             return CONFIG_ERROR;
         }
+        List<String> problems = new ArrayList<>(spool.problems());
         PrecheckedUploader prechecked = PrecheckedUploader.none();
         UploaderFactory factory = registry.find(config.scheme());
         if (factory.checkBeforeChild()) {
+            Uploader local;
             try {
-                prechecked = new PrecheckedUploader(UploaderService.createAndCheck(factory, config,
-                        UploadControl.withTimeout(config.gracePeriod())));
+                local = UploaderService.create(factory, config);
             } catch (IOException e) {
-                log.error("destination " + config.destination() + " cannot be written: " + Log.describe(e), e);
+                log.error("destination " + config.destination() + ": " + Log.describe(e), e);
                 return CONFIG_ERROR;
+            }
+            try {
+                local.check(UploadControl.withTimeout(config.gracePeriod()));
+                prechecked = new PrecheckedUploader(local);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(local);
+                String problem = "destination " + config.destination() + " cannot be written: " + Log.describe(e);
+                if (config.strict()) {
+                    log.error(problem + " (--strict)", e);
+                    return CONFIG_ERROR;
+                }
+                problem += "; tried again while the child runs and at the stop";
+                log.warn(problem);
+                problems.add(problem);
             }
         }
 
@@ -102,22 +115,51 @@ public final class Lifeboat {
             process = Reaper.get().spawn(command, System.getenv(), config.processGroup());
         } catch (IOException e) {
             log.error(e.getMessage(), e);
-            return e.getMessage().contains("no such file") ? 127 : 126;
+            int status = e.getMessage().contains("no such file") ? 127 : 126;
+            startFailed(run.withEnvironment(problems), spool, prechecked, e.getMessage(), status);
+            return status;
         }
-        SupervisedChild child = new SupervisedChild(process, OutputCapture.stdout(process, out),
-                OutputCapture.stderr(process, err));
+        SupervisedChild child = new SupervisedChild(process, OutputCapture.stdout(process, spool.out()),
+                OutputCapture.stderr(process, spool.err()));
         Budget budget = Budget.of(config.gracePeriod(), config.childTimeout());
-        Supervisor supervisor = new Supervisor(budget, child, config.processGroup(), log);
+        Supervisor supervisor = new Supervisor(budget, child, config.processGroup(), config.signals(), log);
         Watchdog.guard(budget, supervisor::exitStatusNow, log, halt);
         signals.attach(supervisor::onSignal);
 
         // everything below is only needed at shutdown: it loads while the child runs
-        LifeboatConfig runConfig = config.withSpool(spool);
+        LifeboatConfig runConfig = spool.config();
         PrecheckedUploader checked = prechecked;
+        RunInfo runInfo = run.withEnvironment(problems);
         return supervisor.run(() -> {
             configureLibraryLogging(log.isDebug());
-            return shutdown(runConfig, run, budget, checked);
+            return shutdown(runConfig, runInfo, budget, checked);
         });
+    }
+
+    /**
+     * The command could not be started: the run still ends the one way every run ends, with the configured
+     * logs shipped and a manifest (its stop reason {@code CHILD_START_FAILED}, the error in its detail),
+     * shipped and kept in the spool, within the grace period. The empty capture files go.
+     */
+    private void startFailed(RunInfo run, RunSpool spool, PrecheckedUploader prechecked, String why, int status)
+            throws InterruptedException {
+        for (String capture : List.of("stdout.spool", "stderr.spool")) {
+            try {
+                Files.deleteIfExists(spool.config().spoolDirectory().resolve(capture));
+            } catch (IOException e) {
+                log.debug("cannot remove " + spool.config().spoolDirectory().resolve(capture) + ": " + Log.describe(e));
+            }
+        }
+        Budget budget = Budget.of(config.gracePeriod(), config.childTimeout());
+        Watchdog.guard(budget, () -> status, log, halt);
+        budget.start(budget.now());
+        try {
+            configureLibraryLogging(log.isDebug());
+            shutdown(spool.config(), run, budget, prechecked)
+                    .ship(new Manifest.Ending(new Manifest.Stop("CHILD_START_FAILED", null, null, why), null, null, null));
+        } catch (RuntimeException | LinkageError e) {
+            log.error("internal error, no manifest for this run: " + Log.describe(e), e);
+        }
     }
 
     /**
@@ -146,7 +188,7 @@ public final class Lifeboat {
         long start = System.nanoTime();
         try (Uploader uploader = UploaderService.createAndCheck(factory, config,
                 UploadControl.withTimeout(config.gracePeriod()))) {
-            out.println("ok: " + config.destination() + " is writable (" + factory.scheme() + " uploader "
+            out.println("ok: " + Redact.uri(config.destination()) + " is writable (" + factory.scheme() + " uploader "
                     + UploaderRegistry.describe(factory) + ", checked in "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms)");
             return 0;
@@ -168,14 +210,22 @@ public final class Lifeboat {
             Files.createDirectories(dir);
             Fetcher.Result result = new Fetcher(uploader, log).fetch(dir);
             for (String problem : result.problems()) {
-                out.println(problem);
+                out.println(Redact.text(problem));
             }
             out.println((result.problems().isEmpty() ? "ok: " : "") + result.fetched().size() + " file(s) from "
-                    + config.destination() + " in " + dir + ", every SHA-256 verified");
+                    + Redact.uri(config.destination()) + " in " + dir + ", every SHA-256 verified");
             return result.problems().isEmpty() ? 0 : 1;
         } catch (IOException e) {
             log.error("fetch failed: " + config.destination() + ": " + Log.describe(e), e);
             return 1;
+        }
+    }
+
+    private static void closeQuietly(Uploader uploader) {
+        try {
+            uploader.close();
+        } catch (Exception e) {
+            // an uploader whose check failed: closing is best effort
         }
     }
 
@@ -197,6 +247,9 @@ public final class Lifeboat {
         root.setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.WARNING);
         for (java.util.logging.Handler h : root.getHandlers()) {
             h.setLevel(root.getLevel());
+            if (!(h.getFormatter() instanceof RedactingFormatter)) {
+                h.setFormatter(new RedactingFormatter(h.getFormatter()));
+            }
         }
         if (!debug) {
             // Hadoop warns on every run that it has no native library; it needs none to ship files
@@ -206,6 +259,20 @@ public final class Lifeboat {
         // headers that carry credentials
         for (java.util.logging.Logger wire : WIRE) {
             wire.setLevel(java.util.logging.Level.INFO);
+        }
+    }
+
+    /** The backends' and plugins' log records (java.util.logging) as they may be shown: see {@link Redact}. */
+    private static final class RedactingFormatter extends java.util.logging.Formatter {
+        private final java.util.logging.Formatter inner;
+
+        RedactingFormatter(java.util.logging.Formatter inner) {
+            this.inner = inner == null ? new java.util.logging.SimpleFormatter() : inner;
+        }
+
+        @Override
+        public String format(java.util.logging.LogRecord record) {
+            return Redact.text(inner.format(record));
         }
     }
 

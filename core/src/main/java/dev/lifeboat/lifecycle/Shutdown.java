@@ -52,6 +52,7 @@ public final class Shutdown {
         shipper.follow(captures);
         shipper.recordRun();
         uploaders.warmUp();
+        budget.onStart(uploaders::stopWarmUp);
         shipper.prepare();
         Thread resume = new Thread(new Resume(config, config.spoolDirectory(), registry, log)::finishAll,
                 "lifeboat-resume");

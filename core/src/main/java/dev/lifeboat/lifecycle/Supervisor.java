@@ -2,6 +2,7 @@ package dev.lifeboat.lifecycle;
 
 import dev.lifeboat.base.Budget;
 import dev.lifeboat.base.Log;
+import dev.lifeboat.config.StopSignals;
 import dev.lifeboat.process.OutputCapture;
 import dev.lifeboat.process.Posix;
 import dev.lifeboat.process.Signals;
@@ -28,6 +29,7 @@ public final class Supervisor {
     private final Budget budget;
     private final SupervisedChild child;
     private final boolean processGroup;
+    private final StopSignals signals;
     private final Log log;
     private final Object lock = new Object();
     private State state = State.RUNNING;
@@ -35,9 +37,14 @@ public final class Supervisor {
     private Instant stopRequestedAt;
 
     Supervisor(Budget budget, SupervisedChild child, boolean processGroup, Log log) {
+        this(budget, child, processGroup, StopSignals.DEFAULT, log);
+    }
+
+    Supervisor(Budget budget, SupervisedChild child, boolean processGroup, StopSignals signals, Log log) {
         this.budget = budget;
         this.child = child;
         this.processGroup = processGroup;
+        this.signals = signals;
         this.log = log;
     }
 
@@ -48,17 +55,20 @@ public final class Supervisor {
     }
 
     /**
-     * Called for every caught signal: TERM and INT start the stop; every signal is forwarded.
+     * Called for every caught signal: a stop signal (TERM and INT unless configured) starts the stop;
+     * every signal is forwarded, rewritten as configured.
      *
      * @param arrivedNanos when the signal arrived; the budget counts from then
      */
     public void onSignal(int signal, long arrivedNanos) {
-        if (signal == Signals.SIGTERM || signal == Signals.SIGINT) {
+        if (signals.isStop(signal)) {
             requestStop(signal, arrivedNanos);
         }
-        if (child.process().isAlive()) {
-            child.process().signal(signal, processGroup);
-            log.debug("forwarded " + Signals.name(signal) + " to the child");
+        int forward = signals.forwardAs(signal);
+        if (forward != 0 && child.process().isAlive()) {
+            child.process().signal(forward, processGroup);
+            log.debug("forwarded " + Signals.name(signal) + (forward == signal ? "" : " as " + Signals.name(forward))
+                    + " to the child");
         }
     }
 

@@ -20,7 +20,10 @@ import java.util.concurrent.TimeoutException;
  * The supervised child, started with posix_spawnp(3): the command and arguments exactly as given (no
  * shell), the inherited environment, working directory and stdin, an empty signal mask and default
  * dispositions (the JVM's own masks and ignored signals are not passed on), optionally its own process
- * group. Its stdout and stderr are pipes that {@link OutputCapture} drains.
+ * group. Its stdout and stderr are pipes that {@link OutputCapture} drains. When Lifeboat was started
+ * with its stdin closed, descriptor 0 is free and the JVM opens one of its own files on it (its
+ * {@code lib/modules}): the child then gets {@code /dev/null} as its stdin instead, never a file of the
+ * JVM's ({@link #stdinIsTheJvms}).
  */
 public final class ChildProcess {
     private final int pid;
@@ -62,6 +65,10 @@ public final class ChildProcess {
         try {
             check(Posix.posix_spawn_file_actions_adddup2(actions, out[1], 1), "adddup2 stdout");
             check(Posix.posix_spawn_file_actions_adddup2(actions, err[1], 2), "adddup2 stderr");
+            if (stdinIsTheJvms()) {
+                check(Posix.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Posix.O_RDONLY, 0),
+                        "addopen stdin");
+            }
             Posix.sigemptyset(empty);
             Posix.sigfillset(all);
             addInternalSignals(all);
@@ -100,7 +107,7 @@ public final class ChildProcess {
      * The JVM opens files without close-on-exec (its jars, for one); posix_spawn would hand them to the
      * child. Mark every descriptor above stderr close-on-exec before spawning.
      */
-    private static void markInheritedDescriptorsCloseOnExec() {
+    static void markInheritedDescriptorsCloseOnExec() {
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path p : fds) {
                 int fd = Integer.parseInt(p.getFileName().toString());
@@ -118,6 +125,40 @@ public final class ChildProcess {
         } catch (IOException | NumberFormatException e) {
             // without /proc the child may inherit some descriptors; nothing else is lost
         }
+    }
+
+    /**
+     * Whether descriptor 0 is not a stdin Lifeboat was given: closed, or a file the JVM opened itself on
+     * the free descriptor (one under {@code java.home}, or a jar of its class path). A stdin inherited from
+     * Lifeboat's parent (a terminal, a pipe, {@code /dev/null}, a redirected file) is passed on as it is.
+     */
+    static boolean stdinIsTheJvms() {
+        Path target;
+        try {
+            target = Files.readSymbolicLink(Path.of("/proc/self/fd/0"));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true; // closed
+        } catch (IOException | UnsupportedOperationException e) {
+            return false; // no /proc: nothing to tell by
+        }
+        if (!target.isAbsolute()) {
+            return false; // pipe:[...], socket:[...], anon_inode:...
+        }
+        Path javaHome = Path.of(System.getProperty("java.home")).toAbsolutePath().normalize();
+        try {
+            javaHome = javaHome.toRealPath();
+        } catch (IOException e) {
+            // compared as it is
+        }
+        if (target.normalize().startsWith(javaHome)) {
+            return true;
+        }
+        for (String entry : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
+            if (!entry.isEmpty() && Path.of(entry).toAbsolutePath().normalize().equals(target.normalize())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

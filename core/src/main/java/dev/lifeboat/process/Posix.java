@@ -22,6 +22,7 @@ public final class Posix {
     public static final int EINTR = 4;
     public static final int ESRCH = 3;
     public static final int O_CLOEXEC = 0x80000;
+    public static final int O_RDONLY = 0;
     public static final int F_GETFD = 1;
     public static final int F_SETFD = 2;
     public static final int FD_CLOEXEC = 1;
@@ -91,6 +92,9 @@ public final class Posix {
 
     public static native int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newFd);
 
+    public static native int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int oflag,
+            int mode);
+
     public static native int posix_spawnattr_init(Pointer attr);
 
     public static native int posix_spawnattr_destroy(Pointer attr);
@@ -108,6 +112,17 @@ public final class Posix {
     public static native int sigfillset(Pointer set);
 
     public static native int sigdelset(Pointer set, int signo);
+
+    public static native int sigaddset(Pointer set, int signo);
+
+    public static final int SIG_BLOCK = 0;
+    public static final int SIG_SETMASK = 2;
+
+    public static native int pthread_sigmask(int how, Pointer set, Pointer oldSet);
+
+    public static native int sigwaitinfo(Pointer set, Pointer siginfo) throws LastErrorException;
+
+    public static native int execve(String path, Pointer argv, Pointer envp) throws LastErrorException;
 
     static Memory allocate(int size) {
         Memory m = new Memory(size);

@@ -28,7 +28,7 @@ import sun.misc.Signal;
  */
 public final class Reaper {
     private static final long JDK_REAPER_HEADSTART_MS = 20;
-    private static Reaper instance;
+    private static volatile Reaper instance;
     private final Map<Integer, ChildProcess> children = new ConcurrentHashMap<>();
     private final Object spawnLock = new Object();
     private final Semaphore childSignal = new Semaphore(0);
@@ -51,7 +51,9 @@ public final class Reaper {
     public static synchronized Reaper get() {
         if (instance == null) {
             Reaper reaper = new Reaper();
-            Signal.handle(new Signal("CHLD"), s -> reaper.childSignal.release());
+            if (!SignalWaiter.running()) {
+                Signal.handle(new Signal("CHLD"), s -> reaper.childSignal.release());
+            }
             Thread thread = new Thread(reaper::run, "lifeboat-reaper");
             thread.setDaemon(true);
             thread.start();
@@ -64,12 +66,20 @@ public final class Reaper {
     public ChildProcess spawn(List<String> command, Map<String, String> environment, boolean ownProcessGroup)
             throws IOException {
         synchronized (spawnLock) {
-            ChildProcess child = ChildProcess.spawn(command, environment, ownProcessGroup);
+            ChildProcess child = ChildProcess.spawn(command, Relaunch.childEnvironment(environment), ownProcessGroup);
             children.put(child.pid(), child);
             // a reaper that found no child to wait for is waiting for SIGCHLD: wake it, so that it waits in
             // the kernel for this one and learns of its exit at once
             childSignal.release();
             return child;
+        }
+    }
+
+    /** SIGCHLD arrived (through {@link SignalWaiter}): wakes the reaper if it waits for one. */
+    static void childSignalled() {
+        Reaper reaper = instance;
+        if (reaper != null) {
+            reaper.childSignal.release();
         }
     }
 

@@ -27,11 +27,45 @@ public final class SignalRouter {
         return new SignalRouter();
     }
 
-    /** Installs the handlers (see {@link SignalForwarder}) and returns the router. */
+    /**
+     * Starts catching and returns the router: through {@link SignalWaiter} in a JVM fit for it (see
+     * {@link Relaunch}), replaying first what a JVM before the relaunch caught; else through the JVM's
+     * handlers ({@link SignalForwarder}).
+     */
     public static SignalRouter install() {
         SignalRouter router = new SignalRouter();
-        SignalForwarder.install(router::deliver);
+        if (Relaunch.prepared()) {
+            router.replay(Relaunch.carriedSignals());
+            // blocked as well, so the waiter still takes them (and drops them unless they stop the run)
+            SignalForwarder.ignoreJobControlSignals();
+            SignalWaiter.start(router::deliver);
+        } else {
+            SignalForwarder.install(router::deliver);
+        }
         return router;
+    }
+
+    /** What is queued, as {@code SIGNAL@NANOS,...} (see {@link #replay}). */
+    synchronized String queued() {
+        StringBuilder text = new StringBuilder();
+        for (Pending p : pending) {
+            text.append(text.length() == 0 ? "" : ",").append(p.signal()).append('@').append(p.arrivedNanos());
+        }
+        return text.toString();
+    }
+
+    /** Queues the signals {@link #queued} described, with the moments they arrived. */
+    synchronized void replay(String queued) {
+        for (String item : queued.split(",")) {
+            int at = item.indexOf('@');
+            if (at > 0) {
+                try {
+                    pending.add(new Pending(Integer.parseInt(item.substring(0, at)), Long.parseLong(item.substring(at + 1))));
+                } catch (NumberFormatException e) {
+                    // not written by Lifeboat: nothing to replay
+                }
+            }
+        }
     }
 
     /** Hands {@code signal}, arriving now, to the handler or keeps it for the handler to come. */

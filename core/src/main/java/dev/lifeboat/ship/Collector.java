@@ -161,13 +161,9 @@ public final class Collector {
         }
     }
 
-    /** {@code files/<absolute path without the leading slash>}. */
+    /** {@code files/<absolute path without the leading slash>}, by the rule of {@link FileKeys}. */
     public static String keyFor(Path absolute) {
-        String p = absolute.toAbsolutePath().normalize().toString();
-        while (p.startsWith("/")) {
-            p = p.substring(1);
-        }
-        return "files/" + p;
+        return FileKeys.keyFor(absolute);
     }
 
     static Path baseOf(Path absolute) {

@@ -104,8 +104,13 @@ public final class Fetcher {
     /** The file for {@code key} under {@code dir}: a key that is not a plain relative path is refused. */
     private static Path targetIn(Path dir, String key) throws InvalidKeyException {
         Keys.check(key);
-        Path target = dir.resolve(key).normalize();
-        if (!target.startsWith(dir.normalize())) {
+        Path target;
+        try {
+            target = FileKeys.pathIn(dir, key).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new InvalidKeyException(key, e.getReason());
+        }
+        if (!target.startsWith(dir.toAbsolutePath().normalize())) {
             throw new InvalidKeyException(key, "leads outside " + dir);
         }
         return target;

@@ -16,7 +16,7 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"manifestVersion", "lifeboatVersion", "runId", "location", "hostname", "command", "startedAt",
-    "stopRequestedAt", "childExitedAt", "finishedAt", "stop", "child", "gracePeriodMs", "allShipped", "allSealed",
+    "stopRequestedAt", "childExitedAt", "finishedAt", "stop", "child", "gracePeriodMs", "environment", "allShipped", "allSealed",
     "files", "unsealed", "notShipped"})
 public record Manifest(
         int manifestVersion,
@@ -32,6 +32,7 @@ public record Manifest(
         Stop stop,
         Child child,
         long gracePeriodMs,
+        List<String> environment,
         boolean allShipped,
         boolean allSealed,
         List<Shipped> files,
@@ -53,7 +54,8 @@ public record Manifest(
         boolean allShipped = report.notShipped().stream().allMatch(s -> s.reason() == Skipped.Reason.NO_MATCH);
         return new Manifest(VERSION, Version.get(), run.runId(), location, run.hostname(), run.command(),
                 run.started().toString(), text(ending.stopRequestedAt()), text(ending.childExitedAt()),
-                finishedAt.toString(), ending.stop(), ending.child(), gracePeriod.toMillis(), allShipped,
+                finishedAt.toString(), ending.stop(), ending.child(), gracePeriod.toMillis(),
+                run.environment().isEmpty() ? null : run.environment(), allShipped,
                 unsealed.isEmpty(), report.shipped(), unsealed.isEmpty() ? null : List.copyOf(unsealed),
                 report.notShipped());
     }
@@ -79,15 +81,21 @@ public record Manifest(
 
     /**
      * What started the shipping: {@code SIGNAL}, {@code CHILD_EXIT}, {@code CHILD_CRASH}, {@code UPLOAD_COMMAND},
-     * or {@code LIFEBOAT_KILLED} for a run that a later Lifeboat finished after a hard kill.
+     * {@code CHILD_START_FAILED} when the command could not be started (not found: Lifeboat exits 127; not
+     * executable: 126), or {@code LIFEBOAT_KILLED} for a run that a later Lifeboat finished after a hard kill.
      *
      * @param signal the stop signal, or the signal that killed the child
      * @param lastRoundAt for {@code LIFEBOAT_KILLED}: when the killed Lifeboat's last round was
+     * @param detail for {@code CHILD_START_FAILED} (the command could not be started): why
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Stop(String reason, String signal, String lastRoundAt) {
+    public record Stop(String reason, String signal, String lastRoundAt, String detail) {
         public Stop(String reason, String signal) {
-            this(reason, signal, null);
+            this(reason, signal, null, null);
+        }
+
+        public Stop(String reason, String signal, String lastRoundAt) {
+            this(reason, signal, lastRoundAt, null);
         }
     }
 

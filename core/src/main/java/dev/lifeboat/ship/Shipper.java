@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lifeboat.base.Budget;
 import dev.lifeboat.base.Log;
+import dev.lifeboat.base.Redact;
 import dev.lifeboat.base.RunInfo;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.spi.BoundedCall;
@@ -41,7 +42,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Shipper {
     private final LifeboatConfig config;
-    private final RunInfo run;
+    /** Replaced once, should the run's folder be taken at the destination ({@link RunClaim}). */
+    private volatile RunInfo run;
+    /** Whether this run holds its folder at the destination; a failed claim is tried again each round. */
+    private boolean claimed;
     private final Budget budget;
     private final ShippingPipeline pipeline;
     private final Log log;
@@ -80,12 +84,44 @@ public final class Shipper {
         try {
             runLock = FileChannel.open(folder.resolve(RunRecord.LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE)
                     .tryLock();
-            writeDurably(folder.resolve(RunRecord.FILE), JSON.writeValueAsBytes(new RunRecord(run.runId(),
-                    config.destination().toString(), run.started().toString(), run.hostname(), run.command(),
-                    config.outputLimit())));
+            writeRecord();
         } catch (IOException e) {
             log.warn("cannot record the run in " + folder + " (a hard kill could not be recovered from): "
                     + Log.describe(e));
+        }
+    }
+
+    private void writeRecord() throws IOException {
+        writeDurably(config.spoolDirectory().resolve(RunRecord.FILE), JSON.writeValueAsBytes(new RunRecord(run.runId(),
+                config.destination().toString(), run.started().toString(), run.hostname(), run.command(),
+                config.outputLimit())));
+    }
+
+    /**
+     * Claims the run's folder at the destination before anything is shipped there (see {@link RunClaim});
+     * when it is taken the run goes on under the next free id, said once. A claim that fails (the destination
+     * is down) is tried again by the next round; what ships meanwhile ships under the id as it is.
+     */
+    private void claim(Uploader uploader, UploadControl control) throws InterruptedException {
+        if (claimed) {
+            return;
+        }
+        try {
+            RunClaim.AtDestination result = RunClaim.atDestination(uploader, run, config.spoolDirectory(), control);
+            claimed = true;
+            if (!result.run().runId().equals(run.runId())) {
+                log.warn("the run folder " + location() + " is taken by an earlier run; this run ships to "
+                        + location(result.run()) + " instead");
+                run = result.run();
+                try {
+                    writeRecord();
+                } catch (IOException e) {
+                    log.warn("cannot record the run's new id in " + config.spoolDirectory() + ": " + Log.describe(e));
+                }
+            }
+            log.debug("claimed " + location() + " (" + result.how() + ")");
+        } catch (IOException | RuntimeException e) {
+            log.debug("cannot claim " + location() + " yet: " + Log.describe(e));
         }
     }
 
@@ -115,6 +151,8 @@ public final class Shipper {
         }
         rounds = progress == null ? 0 : progress.round();
         progressShipped = progress != null;
+        // the killed run claimed its folder, or never got as far: either way the folder is its own
+        claimed = true;
     }
 
     private static boolean spoolUnwrapped(String path, long capacity) {
@@ -175,6 +213,7 @@ public final class Shipper {
 
     private Round runRound(Uploader uploader, UploadControl control, boolean last) throws InterruptedException {
         long started = budget.now();
+        claim(uploader, control);
         Collector.Result collected = new Collector(config.followSymlinks(), Path.of("").toAbsolutePath())
                 .collect(config.logs());
         List<Tracker.Pending> staged;
@@ -553,8 +592,12 @@ public final class Shipper {
 
     /** The run's folder at the destination. */
     public String location() {
-        String d = config.destination().toString();
-        return (d.endsWith("/") ? d : d + "/") + run.runId();
+        return location(run);
+    }
+
+    private String location(RunInfo of) {
+        String d = Redact.uri(config.destination());
+        return (d.endsWith("/") ? d : d + "/") + of.runId();
     }
 
     private Path writeLocal(Manifest manifest) {
@@ -562,7 +605,8 @@ public final class Shipper {
             Files.createDirectories(config.spoolDirectory());
             Path local = config.spoolDirectory().resolve("manifest-" + run.runId().replace('/', '_') + ".json");
             Path temp = local.resolveSibling(local.getFileName() + ".tmp");
-            Files.write(temp, JSON.writeValueAsBytes(manifest));
+            // every location in it as it may be shown: a backend may put the user-info of its URI in one
+            Files.write(temp, Redact.text(JSON.writeValueAsString(manifest)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             Files.move(temp, local, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return local;

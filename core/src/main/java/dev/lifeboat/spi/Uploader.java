@@ -92,6 +92,31 @@ public interface Uploader extends AutoCloseable {
         throw new UnsupportedOperationException(getClass().getName() + " cannot delete");
     }
 
+    // ---- optional capability: claiming a run's folder ------------------------------------------
+    //
+    // A run claims its folder at the destination before it ships anything, so that no run ever writes
+    // into another's. With uploadIfAbsent the claim is one conditional create on the backend; without it,
+    // an uploader that can read (supportsRead) is asked whether the claim is there first (a check, which two
+    // runs starting at the same instant could both pass); with neither, nothing is checked.
+
+    /** Whether {@link #uploadIfAbsent} is offered. */
+    default boolean supportsUploadIfAbsent() {
+        return false;
+    }
+
+    /**
+     * As {@link #upload}, but only if nothing is at {@code key}, decided atomically on the backend's side
+     * (a create that fails when the object exists: {@code O_EXCL}, HDFS's create without overwrite, a
+     * precondition on the object's generation, a conditional PUT): of two calls at once, one returns true.
+     *
+     * @return true if this call created the object, false if something was there (left as it was)
+     * @throws UnsupportedOperationException unless {@link #supportsUploadIfAbsent()}
+     */
+    default boolean uploadIfAbsent(SourceFile source, String key, UploadControl control)
+            throws IOException, InterruptedException {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot create conditionally");
+    }
+
     /** Whether {@link #open} is offered. */
     default boolean supportsRead() {
         return false;

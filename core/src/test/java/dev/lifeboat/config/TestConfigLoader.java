@@ -69,7 +69,7 @@ class TestConfigLoader {
         assertEquals(List.of(), c.logs());
         assertEquals(Duration.ofSeconds(10), c.gracePeriod());
         assertEquals(Duration.ofSeconds(5), c.childTimeout());
-        assertEquals("{hostname}/{start}", c.runIdTemplate());
+        assertEquals("{hostname}/{start}-{random}", c.runIdTemplate());
         assertEquals(Map.of(), c.uploaderOptions());
         assertEquals(4, c.concurrency());
         assertEquals(2, c.retries());

@@ -18,7 +18,21 @@ class TestRunId {
 
     @Test
     void theDefaultTemplate() {
-        assertEquals("web-1/20261127T103000Z", expand(ConfigLoader.DEFAULT_RUN_ID, Map.of()));
+        assertEquals("web-1/20261127T103000Z-k3x9q0",
+                RunId.expand(ConfigLoader.DEFAULT_RUN_ID, Map.of(), START, "web-1", 4242, "k3x9q0"));
+    }
+
+    /** Two runs of the default template in the same second, on the same host, get two folders. */
+    @Test
+    void theDefaultTemplateDiffersBetweenRunsOfTheSameSecond() {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < 100; i++) {
+            String id = expand(ConfigLoader.DEFAULT_RUN_ID, Map.of());
+            assertTrue(id.matches("web-1/20261127T103000Z-[a-z0-9]{6}"), id);
+            ids.add(id);
+        }
+        assertTrue(ids.size() > 95, "six random characters make ids of the same second differ: " + ids.size());
+        assertEquals("a/b-2", RunId.suffixed("a/b", 2));
     }
 
     @Test
@@ -75,7 +89,7 @@ class TestRunId {
 
     @Test
     void validateChecksPlaceholdersAndVariables() {
-        assertDoesNotThrow(() -> RunId.validate("{hostname}/{start}/{start-ms}/{pid}", Map.of()));
+        assertDoesNotThrow(() -> RunId.validate("{hostname}/{start}/{start-ms}/{pid}/{random}", Map.of()));
         assertDoesNotThrow(() -> RunId.validate("{env:A}", Map.of("A", "x")));
         assertThrows(IllegalArgumentException.class, () -> RunId.validate("{env:A}", Map.of()));
         assertThrows(IllegalArgumentException.class, () -> RunId.validate("{nope}", Map.of()));

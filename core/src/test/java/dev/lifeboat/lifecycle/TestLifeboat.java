@@ -74,27 +74,91 @@ class TestLifeboat {
     }
 
     @Test
-    void aCommandThatCannotRunIs127AndShipsNothing() throws Exception {
+    void aCommandThatCannotRunIs127AndLeavesAManifestSayingSo() throws Exception {
+        Path logFile = Files.writeString(dir.resolve("app.log"), "before\n");
         Path archive = dir.resolve("archive");
-        assertEquals(127, lifeboat(config(archive, List.of())).supervise(List.of("lifeboat-no-such-command")));
-        try (var entries = Files.list(archive)) {
-            assertEquals(0, entries.count());
+        assertEquals(127, lifeboat(config(archive, List.of(logFile.toString())))
+                .supervise(List.of("lifeboat-no-such-command")));
+        Path run = Runs.runFolder(archive);
+        JsonNode m = Runs.manifest(run);
+        assertEquals("CHILD_START_FAILED", m.path("stop").path("reason").asText());
+        assertTrue(m.path("stop").path("detail").asText().contains("lifeboat-no-such-command"), m.toPrettyString());
+        assertEquals("before\n", Files.readString(run.resolve("files").resolve(logFile.toString().substring(1)), UTF_8));
+        // and the local copy in the run's spool folder, without empty capture files beside it
+        try (var spools = Files.list(dir.resolve("spool"))) {
+            Path folder = spools.filter(Files::isDirectory).findFirst().orElseThrow();
+            try (var files = Files.list(folder)) {
+                List<String> names = files.map(p -> p.getFileName().toString()).toList();
+                assertTrue(names.stream().anyMatch(n -> n.startsWith("manifest-")), names.toString());
+                assertFalse(names.contains("stdout.spool") || names.contains("stderr.spool"), names.toString());
+            }
+        }
+    }
+
+    /**
+     * Two containers with spools of their own and the same fixed id: the second finds the folder claimed at
+     * the destination and ships under the next id, with its manifest and local copy saying so.
+     */
+    @Test
+    void aRunWhoseFolderIsClaimedAtTheDestinationTakesTheNextId() throws Exception {
+        Path archive = Files.createDirectories(dir.resolve("archive"));
+        for (String container : List.of("a", "b")) {
+            LifeboatConfig config = new LifeboatConfig(archive.toUri(), List.of(), Duration.ofSeconds(10),
+                    Duration.ofSeconds(5), "fixed", java.util.Map.of(), 4, 2, 1 << 20, false, false,
+                    dir.resolve("spool-" + container), Duration.ZERO);
+            assertEquals(0, lifeboat(config).supervise(List.of("sh", "-c", "echo container " + container)));
+        }
+        assertEquals("container a\n", Files.readString(archive.resolve("fixed/stdout.log"), UTF_8));
+        assertEquals("container b\n", Files.readString(archive.resolve("fixed-2/stdout.log"), UTF_8));
+        assertEquals("fixed-2", Runs.manifest(archive.resolve("fixed-2")).path("runId").asText());
+        try (var files = Files.list(dir.resolve("spool-b").resolve("fixed"))) {
+            assertTrue(files.anyMatch(p -> p.getFileName().toString().equals("manifest-fixed-2.json")),
+                    "the local copy is named for the id the run shipped under");
+        }
+    }
+
+    /** The same fixed run id three times: three folders at the destination and in the spool, none replaced. */
+    @Test
+    void runsWithTheSameIdNeverOverwriteEachOther() throws Exception {
+        Path archive = Files.createDirectories(dir.resolve("archive"));
+        LifeboatConfig config = new LifeboatConfig(archive.toUri(), List.of(), Duration.ofSeconds(10), Duration.ofSeconds(5),
+                "fixed", java.util.Map.of(), 4, 2, 1 << 20, false, false, dir.resolve("spool"), Duration.ZERO);
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(0, lifeboat(config).supervise(List.of("sh", "-c", "echo run " + i)));
+        }
+        for (int i = 1; i <= 3; i++) {
+            String id = i == 1 ? "fixed" : "fixed-" + i;
+            Path run = archive.resolve(id);
+            assertEquals("run " + i + "\n", Files.readString(run.resolve("stdout.log"), UTF_8), run.toString());
+            assertEquals(id, Runs.manifest(run).path("runId").asText());
+            assertTrue(Runs.manifest(run).path("location").asText().endsWith("/" + id), "the manifest says where it is");
+            assertTrue(Files.readString(run.resolve("claim.json")).contains("\"" + id + "\""));
+        }
+        for (String folder : List.of("fixed", "fixed-2", "fixed-3")) {
+            try (var files = Files.list(dir.resolve("spool").resolve(folder))) {
+                assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith("manifest-fixed")), folder);
+            }
         }
     }
 
     @Test
-    void anUnwritableLocalDestinationStopsTheRunBeforeTheChildStarts() throws Exception {
+    void anUnwritableLocalDestinationStopsTheRunBeforeTheChildStartsOnlyWhenStrict() throws Exception {
         Path archive = dir.resolve("archive");
         Files.createDirectories(archive);
         Path marker = dir.resolve("started");
         // a regular file where the archive's directory should be
         Path notADirectory = archive.resolve("file");
         Files.writeString(notADirectory, "x");
-        LifeboatConfig config = Runs.config(notADirectory.resolve("sub"), dir.resolve("spool"), List.of(),
+        LifeboatConfig c = Runs.config(notADirectory.resolve("sub"), dir.resolve("spool"), List.of(),
                 Duration.ofSeconds(10), Duration.ofSeconds(5));
-        assertEquals(Lifeboat.CONFIG_ERROR,
-                lifeboat(config).supervise(List.of("touch", marker.toString())));
-        assertFalse(Files.exists(marker), "the child never started");
+        LifeboatConfig strict = new LifeboatConfig(c.destination(), c.logs(), c.gracePeriod(), c.childTimeout(),
+                c.runIdTemplate(), c.uploaderOptions(), c.concurrency(), c.retries(), c.outputLimit(), c.processGroup(),
+                c.followSymlinks(), c.spoolDirectory(), c.shipInterval(), c.signals(), true);
+        assertEquals(Lifeboat.CONFIG_ERROR, lifeboat(strict).supervise(List.of("touch", marker.toString())));
+        assertFalse(Files.exists(marker), "with --strict the child never starts");
+        // without --strict an environment problem is a warning: the child starts
+        assertEquals(0, lifeboat(c).supervise(List.of("touch", marker.toString())));
+        assertTrue(Files.exists(marker), "the child started");
     }
 
     @Test

@@ -17,11 +17,11 @@ class TestSignals {
 
     @Test
     void theJvmsOwnAndUncatchableSignalsAreNeverForwarded() {
-        for (String name : new String[] {"KILL", "STOP", "QUIT", "SEGV", "ILL", "FPE", "BUS", "TRAP", "ABRT", "SYS",
+        for (String name : new String[] {"KILL", "STOP", "QUIT", "SEGV", "ILL", "FPE", "BUS", "TRAP", "ABRT",
             "PIPE", "XFSZ", "CHLD", "TTIN", "TTOU"}) {
             assertFalse(Signals.forwarded("39").contains(name), name);
         }
-        assertTrue(Signals.forwarded(null).containsAll(java.util.List.of("HUP", "INT", "TERM", "USR1", "WINCH")));
+        assertTrue(Signals.forwarded(null).containsAll(java.util.List.of("HUP", "INT", "TERM", "USR1", "WINCH", "SYS")));
     }
 
     @Test
@@ -29,5 +29,7 @@ class TestSignals {
         assertEquals(15, Signals.number("TERM"));
         assertEquals(15, Signals.number("sigterm"));
         assertEquals("SIGUSR2", Signals.name(12));
+        assertEquals(40, Signals.number("40"));
+        assertEquals("signal 40", Signals.name(40));
     }
 }

@@ -872,4 +872,48 @@ public abstract class AbstractUploaderContractTest {
             }
         });
     }
+
+    // ---- optional: conditional create (a run's claim on its folder) ----------------------------
+
+    @Test
+    protected void uploadIfAbsentCreatesOnceAndLeavesWhatIsThere() throws Exception {
+        assumeTrue(uploader().supportsUploadIfAbsent(),
+                "the uploader offers no conditional create: a run's claim is then a check (if it can read) or none");
+        Path first = localFile("first.json", "{\"run\":1}".getBytes(StandardCharsets.UTF_8));
+        Path second = localFile("second.json", "{\"run\":2, \"longer\":true}".getBytes(StandardCharsets.UTF_8));
+        assertTrue(uploader().uploadIfAbsent(source(first), key("claim/claim.json"), generous()), "created");
+        assertFalse(uploader().uploadIfAbsent(source(second), key("claim/claim.json"), generous()),
+                "refused: something is there");
+        assertArrayEquals(Files.readAllBytes(first), readObject(key("claim/claim.json")).orElseThrow(),
+                "the first object stays as it was");
+        assertOnlyKeys(key("claim/"), key("claim/claim.json"));
+    }
+
+    @Test
+    protected void ofConcurrentUploadsIfAbsentExactlyOneWins() throws Exception {
+        assumeTrue(uploader().supportsUploadIfAbsent(), "the uploader offers no conditional create");
+        int racers = 6;
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < racers; i++) {
+            files.add(localFile("racer-" + i + ".json", ("{\"racer\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(racers);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (Path file : files) {
+                results.add(pool.submit(() -> uploader().uploadIfAbsent(source(file), key("race/claim.json"), generous())));
+            }
+            int won = -1;
+            for (int i = 0; i < racers; i++) {
+                if (results.get(i).get(2, TimeUnit.MINUTES)) {
+                    assertEquals(-1, won, "two racers created the object: " + won + " and " + i);
+                    won = i;
+                }
+            }
+            assertTrue(won >= 0, "one racer created the object");
+            assertArrayEquals(Files.readAllBytes(files.get(won)), readObject(key("race/claim.json")).orElseThrow());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

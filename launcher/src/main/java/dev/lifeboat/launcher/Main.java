@@ -8,6 +8,7 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.lifecycle.Lifeboat;
 import dev.lifeboat.plugin.PluginException;
 import dev.lifeboat.plugin.UploaderRegistry;
+import dev.lifeboat.process.Relaunch;
 import dev.lifeboat.process.SignalRouter;
 import dev.lifeboat.spi.UploaderFactory;
 import java.util.ArrayList;
@@ -41,13 +42,19 @@ public final class Main implements Callable<Integer> {
         if (System.getProperty("guice_bytecode_gen_option") == null) {
             System.setProperty("guice_bytecode_gen_option", "DISABLED");
         }
+        // catch signals before anything else, so that a stop during start-up is kept
+        ROUTER = SignalRouter.install();
+        if (args.length == 0 || !SUBCOMMANDS.contains(args[0])) {
+            // the run: every signal to Lifeboat (QUIT and USR2 too), or, if need be, replace this JVM by one
+            // fit for it, loading nothing else first; the commands of a moment keep the JVM's own handling
+            Relaunch.ifNeeded(ROUTER);
+        }
         // Binding libc through JNA takes a while and the command line's model another: on a second core
         // they overlap, and the child starts sooner.
+        dev.lifeboat.process.NativeTemp.choose(System.getenv()); // a read-only root: somewhere JNA can extract to
         Thread bindLibc = new Thread(Main::bindLibc, "lifeboat-libc");
         bindLibc.setDaemon(true);
         bindLibc.start();
-        // catch signals before anything else, so that a stop during start-up is kept
-        ROUTER = SignalRouter.install();
         CommandLine cli = new CommandLine(new Main());
         // Building a command's model costs start-up time, paid before the child starts: only build the
         // subcommand that was asked for.
@@ -72,7 +79,7 @@ public final class Main implements Callable<Integer> {
         cli.setStopAtPositional(true)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    cmd.getErr().println("lifeboat: error: " + Log.describe(e));
+                    cmd.getErr().println("lifeboat: error: " + dev.lifeboat.base.Redact.text(Log.describe(e)));
                     return 1;
                 });
         // only the run's COMMAND ends the options; fetch takes them before or after RUN-URI DIR
@@ -84,6 +91,7 @@ public final class Main implements Callable<Integer> {
     }
 
     private static SignalRouter ROUTER;
+    private static final List<String> SUBCOMMANDS = List.of("upload", "check", "plugins", "fetch");
 
     /**
      * Runs beside the command line's parsing: binds libc and loads what the path to the child needs next
@@ -189,7 +197,7 @@ public final class Main implements Callable<Integer> {
             try {
                 registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
             } catch (PluginException e) {
-                System.err.println("lifeboat: error: " + e.getMessage());
+                System.err.println("lifeboat: error: " + dev.lifeboat.base.Redact.text(e.getMessage()));
                 return Lifeboat.CONFIG_ERROR;
             }
             System.out.printf("%-8s %-55s %-30s %s%n", "SCHEME", "CLASS", "JAR", "VERSION");

@@ -30,7 +30,7 @@ public final class Options {
     String childTimeout;
 
     @Option(names = "--run-id", paramLabel = "TEMPLATE",
-            description = "this run's folder under the destination; {hostname}, {start}, {start-ms}, {pid}, {env:NAME} (default {hostname}/{start})")
+            description = "this run's folder under the destination; {hostname}, {start}, {start-ms}, {pid}, {random}, {env:NAME} (default {hostname}/{start}-{random}); a folder already taken gets -2, -3, ...")
     String runId;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "uploader option, repeatable, e.g. s3.region=eu-west-1")
@@ -57,6 +57,18 @@ public final class Options {
     @Option(names = "--ship-interval", paramLabel = "DURATION",
             description = "how often what is new is shipped while the child runs; 0 ships at the end only (default 1m)")
     String shipInterval;
+
+    @Option(names = "--stop-signal", paramLabel = "SIG",
+            description = "a signal that starts the stop sequence, repeatable: any signal Lifeboat can receive, e.g. QUIT for nginx (default TERM and INT)")
+    List<String> stopSignals = new ArrayList<>();
+
+    @Option(names = "--rewrite-signal", paramLabel = "FROM:TO",
+            description = "the child gets TO when Lifeboat receives FROM, repeatable, e.g. TERM:QUIT; TO 0 passes nothing on")
+    List<String> rewriteSignals = new ArrayList<>();
+
+    @Option(names = "--strict", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "exit 2 before the child starts when the spool is not writable or the destination not usable")
+    String strict;
 
     @Option(names = "--spool-dir", paramLabel = "DIR", description = "where captured output and the local manifest are kept (default $TMPDIR/lifeboat)")
     String spoolDir;
@@ -98,6 +110,9 @@ public final class Options {
         flags.put(ConfigKey.FOLLOW_SYMLINKS, followSymlinks);
         flags.put(ConfigKey.SPOOL_DIR, spoolDir);
         flags.put(ConfigKey.SHIP_INTERVAL, shipInterval);
+        flags.put(ConfigKey.STOP_SIGNAL, stopSignals);
+        flags.put(ConfigKey.REWRITE_SIGNAL, rewriteSignals);
+        flags.put(ConfigKey.STRICT, strict);
         return flags;
     }
 }

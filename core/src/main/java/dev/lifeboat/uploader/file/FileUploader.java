@@ -1,6 +1,7 @@
 package dev.lifeboat.uploader.file;
 
 import dev.lifeboat.spi.Checksums;
+import dev.lifeboat.spi.InvalidKeyException;
 import dev.lifeboat.spi.Keys;
 import dev.lifeboat.spi.SourceFile;
 import dev.lifeboat.spi.UploadCancelledException;
@@ -15,6 +16,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -73,6 +75,33 @@ final class FileUploader implements Uploader {
     }
 
     @Override
+    public boolean supportsUploadIfAbsent() {
+        return true;
+    }
+
+    /** Written to a temporary name as {@link #upload} is, then hard-linked to the key: link(2) fails if it exists. */
+    @Override
+    public boolean uploadIfAbsent(SourceFile source, String key, UploadControl control) throws IOException {
+        Keys.check(key);
+        ensureOpen();
+        control.checkCancelled();
+        Path target = resolve(key);
+        Path temp = target.resolveSibling("." + target.getFileName() + ".lifeboat-" + UUID.randomUUID() + ".new");
+        write(temp, List.of(source::openStream), source.size(), "from " + source.path(), control);
+        try {
+            Files.createLink(target, temp);
+            if (fsync) {
+                syncDirectory(target.getParent());
+            }
+            return true;
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return false;
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
     public boolean supportsConcatenation() {
         return true;
     }
@@ -112,6 +141,8 @@ final class FileUploader implements Uploader {
     private UploadResult write(Path target, List<Source> sources, long expected, String what, UploadControl control)
             throws IOException {
         Files.createDirectories(target.getParent());
+        // a link put in place while the folders were being created is refused too
+        refuseLinks(root.relativize(target).toString(), target);
         Path temp = target.resolveSibling("." + target.getFileName() + ".lifeboat-" + UUID.randomUUID() + ".tmp");
         MessageDigest sha256 = sha256();
         boolean done = false;
@@ -182,13 +213,39 @@ final class FileUploader implements Uploader {
         return Files.newInputStream(resolve(Keys.check(key)));
     }
 
-    /** Resolves {@code key}, already checked by {@link Keys#check}, under the root. */
+    /**
+     * Resolves {@code key}, already checked by {@link Keys#check}, under the root, and refuses it when a
+     * folder on its way, or the file itself, is a symbolic link: a link inside the destination could lead
+     * anywhere, and the uploader never writes (or reads) outside the destination. The root itself may be a
+     * link; that is the destination as configured.
+     */
     Path resolve(String key) throws IOException {
         Path target = root.resolve(key).normalize();
         if (!target.startsWith(root) || target.equals(root)) {
             throw new IOException("key '" + key + "' leads outside " + root);
         }
+        refuseLinks(key, target);
         return target;
+    }
+
+    private void refuseLinks(String key, Path target) throws InvalidKeyException {
+        Path at = root;
+        for (Path name : root.relativize(target)) {
+            at = at.resolve(name);
+            if (Files.isSymbolicLink(at)) {
+                String to;
+                try {
+                    to = " (to " + Files.readSymbolicLink(at) + ")";
+                } catch (IOException e) {
+                    to = "";
+                }
+                throw new InvalidKeyException(key, at + " is a symbolic link" + to
+                        + " inside the destination; the file uploader does not write through links");
+            }
+            if (!Files.exists(at, LinkOption.NOFOLLOW_LINKS)) {
+                return; // what is not there yet is created as a folder or a file, never as a link
+            }
+        }
     }
 
     private static void move(Path temp, Path target) throws IOException {

@@ -200,19 +200,7 @@ class HdfsEndToEndIT {
                 List.of("--set", "hdfs.block-size=1000"),
                 List.of("--set", "hdfs.permision=640"));
         List<String> expected = List.of("hdfs.replication", "hdfs.block-size", "hdfs.permision");
-        for (int i = 0; i < cases.size(); i++) {
-            Path marker = dir.resolve("child-ran-" + i);
-            List<String> a = new ArrayList<>(List.of("--destination", destination));
-            a.addAll(cases.get(i));
-            a.addAll(List.of("--", "touch", marker.toString()));
-            LifeboatProcess lb = LifeboatProcess.start(dir, a);
-            assertEquals(2, lb.waitFor(60), "exit status for " + cases.get(i) + "\n" + lb.stderr());
-            List<String> errors = lb.errorLines();
-            assertEquals(1, errors.size(), "one error line for " + cases.get(i) + ":\n" + lb.stderr());
-            assertTrue(errors.get(0).contains(expected.get(i)), "'" + expected.get(i) + "' named in: " + errors.get(0));
-            assertFalse(lb.stderr().contains("\tat "), "no stack trace:\n" + lb.stderr());
-            assertFalse(Files.exists(marker), "the child was not started for " + cases.get(i));
-        }
+        LifeboatProcess.assertConfigurationErrors(dir, List.of("--destination", destination), cases, expected);
     }
 
     private static byte[] read(String path) throws IOException {

@@ -322,18 +322,7 @@ class LifeboatIT {
                 List.of("--logs", "/var/log/*.log"));
         List<String> expected = List.of("grase-period", "not valid YAML", "10x", "--child-timeout", "ftp", "cannot be written",
                 "file.fsink", "{nope}", "no destination");
-        for (int i = 0; i < cases.size(); i++) {
-            Path marker = dir.resolve("child-ran-" + i);
-            List<String> a = new ArrayList<>(cases.get(i));
-            a.addAll(List.of("--", "touch", marker.toString()));
-            LifeboatProcess lb = LifeboatProcess.start(dir, a);
-            assertEquals(2, lb.waitFor(60), "exit status for " + cases.get(i) + "\n" + lb.stderr());
-            List<String> errors = lb.errorLines();
-            assertEquals(1, errors.size(), "one error line for " + cases.get(i) + ":\n" + lb.stderr());
-            assertTrue(errors.get(0).contains(expected.get(i)), "'" + expected.get(i) + "' named in: " + errors.get(0));
-            assertFalse(lb.stderr().contains("\tat "), "no stack trace:\n" + lb.stderr());
-            assertFalse(Files.exists(marker), "the child was not started for " + cases.get(i));
-        }
+        LifeboatProcess.assertConfigurationErrors(dir, List.of(), cases, expected);
     }
 
     @Test

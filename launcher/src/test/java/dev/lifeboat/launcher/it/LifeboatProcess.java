@@ -1,5 +1,8 @@
 package dev.lifeboat.launcher.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -77,6 +80,9 @@ final class LifeboatProcess {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
         pb.environment().remove("LIFEBOAT_CONFIG");
+        // a plain launch: the JVM's suspend/resume signal where HotSpot puts it unless told otherwise
+        pb.environment().remove("_JAVA_SR_SIGNUM");
+        pb.environment().remove("_LIFEBOAT_SIGNALS");
         pb.environment().putAll(env);
         return new LifeboatProcess(pb.start(), out, err);
     }
@@ -138,6 +144,27 @@ final class LifeboatProcess {
             }
         }
         return lines;
+    }
+
+    /**
+     * Runs Lifeboat with {@code common} and each case's options, and a child that would leave a marker:
+     * each must exit 2 with one error line naming {@code expected[i]}, no stack trace, the child never started.
+     */
+    static void assertConfigurationErrors(Path dir, List<String> common, List<List<String>> cases, List<String> expected)
+            throws Exception {
+        for (int i = 0; i < cases.size(); i++) {
+            Path marker = dir.resolve("child-ran-" + i);
+            List<String> a = new ArrayList<>(common);
+            a.addAll(cases.get(i));
+            a.addAll(List.of("--", "touch", marker.toString()));
+            LifeboatProcess lb = start(dir, a);
+            assertEquals(2, lb.waitFor(60), "exit status for " + cases.get(i) + "\n" + lb.stderr());
+            List<String> errors = lb.errorLines();
+            assertEquals(1, errors.size(), "one error line for " + cases.get(i) + ":\n" + lb.stderr());
+            assertTrue(errors.get(0).contains(expected.get(i)), "'" + expected.get(i) + "' named in: " + errors.get(0));
+            assertFalse(lb.stderr().contains("\tat "), "no stack trace:\n" + lb.stderr());
+            assertFalse(Files.exists(marker), "the child was not started for " + cases.get(i));
+        }
     }
 
     /** Waits until {@code file} contains {@code text}. */

@@ -224,6 +224,51 @@ final class GcsUploader implements Uploader {
         });
     }
 
+    @Override
+    public boolean supportsUploadIfAbsent() {
+        return true;
+    }
+
+    /**
+     * One request with the precondition {@code ifGenerationMatch=0} (the object must not exist): GCS refuses
+     * it with 412 when something is there. For small objects (a run's claim), at most
+     * {@code gcs.resumable-threshold} bytes.
+     */
+    @Override
+    public boolean uploadIfAbsent(SourceFile source, String key, UploadControl control)
+            throws IOException, InterruptedException {
+        String name = config.objectName(Keys.check(key));
+        if (source.size() > config.resumableThreshold) {
+            throw new IOException("a conditional upload takes at most " + config.resumableThreshold + " bytes, "
+                    + source.path() + " has " + source.size());
+        }
+        return run(control, "conditional upload of " + key, bounded -> {
+            Storage storage = client(control);
+            byte[] bytes;
+            try (InputStream in = source.openStream()) {
+                bytes = in.readNBytes(Math.toIntExact(source.size()));
+            }
+            List<Storage.BlobTargetOption> options = new ArrayList<>();
+            options.add(Storage.BlobTargetOption.doesNotExist());
+            options.add(Storage.BlobTargetOption.disableGzipContent());
+            if (config.kmsKeyName != null) {
+                options.add(Storage.BlobTargetOption.kmsKeyName(config.kmsKeyName));
+            }
+            control.checkCancelled();
+            try {
+                storage.create(blobInfo(name, Checksums.crc32c(bytes)), bytes,
+                        options.toArray(new Storage.BlobTargetOption[0]));
+            } catch (StorageException e) {
+                if (e.getCode() == 412) {
+                    return false;
+                }
+                throw describe(e, "creating " + key);
+            }
+            control.addProgress(bytes.length);
+            return true;
+        });
+    }
+
     private UploadResult single(Storage storage, SourceFile source, String name, UploadControl control)
             throws IOException {
         byte[] bytes;

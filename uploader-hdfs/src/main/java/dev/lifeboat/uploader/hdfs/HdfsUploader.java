@@ -355,6 +355,49 @@ final class HdfsUploader implements Uploader {
         return asUser(control, call -> write(source, target, control, call));
     }
 
+    @Override
+    public boolean supportsUploadIfAbsent() {
+        return true;
+    }
+
+    /**
+     * Creates {@code key} itself without overwrite: the namenode refuses the create when the file exists
+     * (FileAlreadyExistsException, or AlreadyBeingCreatedException while another writer holds its lease), so
+     * of two calls one creates it. The bytes are written into the file
+     * under its final name; for small objects (a run's claim).
+     */
+    @Override
+    public boolean uploadIfAbsent(SourceFile source, String key, UploadControl control)
+            throws IOException, InterruptedException {
+        Path target = resolve(key);
+        ensureOpen();
+        control.checkCancelled();
+        return asUser(control, call -> {
+            requireCredentials();
+            mkdirs(target.getParent());
+            call.checkpoint();
+            try (InputStream in = source.openStream();
+                 FSDataOutputStream out = fs.create(target, filePermission, false, bufferSize, replication, blockSize,
+                         null)) {
+                byte[] bytes = in.readNBytes(Math.toIntExact(source.size()));
+                out.write(bytes);
+                control.addProgress(bytes.length);
+                return true;
+            } catch (org.apache.hadoop.fs.FileAlreadyExistsException
+                    | org.apache.hadoop.hdfs.protocol.AlreadyBeingCreatedException e) {
+                // there, or being created by another writer at this moment
+                return false;
+            } catch (org.apache.hadoop.ipc.RemoteException e) {
+                IOException cause = e.unwrapRemoteException(org.apache.hadoop.fs.FileAlreadyExistsException.class,
+                        org.apache.hadoop.hdfs.protocol.AlreadyBeingCreatedException.class);
+                if (cause != e) {
+                    return false;
+                }
+                throw e;
+            }
+        });
+    }
+
     private UploadResult write(SourceFile source, Path target, UploadControl control, BoundedCall<?> call)
             throws IOException {
         String action = "writing " + target;
