@@ -185,8 +185,8 @@ abstract class AbstractContinuousShippingIT {
         lb.signal("TERM");
         assertEquals(42, lb.waitFor(60), lb.stderr());
 
-        // exactly what a run without rounds leaves: no pieces, no progress record, nothing else
-        Set<String> expected = new TreeSet<>(List.of("manifest.json", "stdout.log", "stderr.log"));
+        // exactly what a run without rounds leaves: its claim, no pieces, no progress record, nothing else
+        Set<String> expected = new TreeSet<>(List.of("claim.json", "manifest.json", "stdout.log", "stderr.log"));
         for (String name : NAMES) {
             expected.add("files" + logs.resolve(name + ".log"));
         }

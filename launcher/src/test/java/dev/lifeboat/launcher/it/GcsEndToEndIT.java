@@ -184,7 +184,8 @@ class GcsEndToEndIT {
         Map<String, Blob> objects = objects(prefix);
         Set<String> expected = new HashSet<>(local.keySet());
         expected.add("manifest.json");
-        assertEquals(expected, objects.keySet(), "exactly the run's files and its manifest are in the bucket");
+        expected.add("claim.json"); // the run's claim on its folder, written first
+        assertEquals(expected, objects.keySet(), "exactly the run's files, its claim and its manifest are in the bucket");
         for (Map.Entry<String, Path> e : local.entrySet()) {
             Blob blob = objects.get(e.getKey());
             JsonNode shipped = entry(manifest, e.getKey());

@@ -144,7 +144,8 @@ class HdfsEndToEndIT {
             assertEquals(USER, s.getOwner(), s.getPath().toString());
             assertEquals(1, s.getReplication(), s.getPath().toString());
         }
-        assertEquals(6, names.size(), "four files, stdout.log, stderr.log and the manifest: " + names);
+        assertEquals(7, names.size(), "three files, stdout.log, stderr.log, the claim and the manifest: " + names);
+        assertTrue(names.contains("claim.json"), "the run's claim on its folder: " + names);
         FileStatus largeStatus = hdfs.getFileStatus(new org.apache.hadoop.fs.Path(run + "files" + large));
         assertEquals(1024 * 1024, largeStatus.getBlockSize());
         assertEquals(4, hdfs.getFileBlockLocations(largeStatus, 0, largeStatus.getLen()).length);

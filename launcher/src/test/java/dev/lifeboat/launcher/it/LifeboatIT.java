@@ -316,7 +316,8 @@ class LifeboatIT {
                 List.of("--destination", dest, "--grace-period", "10x"),
                 List.of("--destination", dest, "--grace-period", "5s", "--child-timeout", "6s"),
                 List.of("--destination", "ftp://example/logs"),
-                List.of("--destination", notADir.toUri() + "/sub"),
+                // the file system's state is the environment: a refusal before the child only with --strict
+                List.of("--strict", "--destination", notADir.toUri() + "/sub"),
                 List.of("--destination", dest, "--set", "file.fsink=true"),
                 List.of("--destination", dest, "--run-id", "{nope}"),
                 List.of("--logs", "/var/log/*.log"));

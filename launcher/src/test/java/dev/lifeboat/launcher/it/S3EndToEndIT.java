@@ -123,6 +123,7 @@ class S3EndToEndIT {
         // every object is a file of the manifest (or the manifest itself), and its bytes are the manifest's
         Set<String> expected = new TreeSet<>();
         expected.add(objectKey("manifest.json"));
+        expected.add(objectKey("claim.json")); // the run's claim on its folder, written first
         for (JsonNode f : manifest.get("files")) {
             String key = objectKey(f.get("key").asText());
             expected.add(key);
