@@ -44,6 +44,8 @@ public final class Main implements Callable<Integer> {
         }
         // catch signals before anything else, so that a stop during start-up is kept
         ROUTER = SignalRouter.install();
+        // a read-only root: somewhere JNA can extract its library to, before the relaunch binds libc
+        dev.lifeboat.process.NativeTemp.choose(System.getenv());
         if (args.length == 0 || !SUBCOMMANDS.contains(args[0])) {
             // the run: every signal to Lifeboat (QUIT and USR2 too), or, if need be, replace this JVM by one
             // fit for it, loading nothing else first; the commands of a moment keep the JVM's own handling
@@ -51,7 +53,6 @@ public final class Main implements Callable<Integer> {
         }
         // Binding libc through JNA takes a while and the command line's model another: on a second core
         // they overlap, and the child starts sooner.
-        dev.lifeboat.process.NativeTemp.choose(System.getenv()); // a read-only root: somewhere JNA can extract to
         Thread bindLibc = new Thread(Main::bindLibc, "lifeboat-libc");
         bindLibc.setDaemon(true);
         bindLibc.start();
