@@ -18,7 +18,10 @@ public enum ConfigKey {
     SHIP_INTERVAL("ship-interval", false),
     STOP_SIGNAL("stop-signal", true),
     REWRITE_SIGNAL("rewrite-signal", true),
-    STRICT("strict", false);
+    STRICT("strict", false),
+    PLUGINS("plugins", false),
+    LOG_FORMAT("log-format", false),
+    EXIT_CODE_ON_LOSS("exit-code-on-loss", false);
 
     private final String key;
     private final boolean list;

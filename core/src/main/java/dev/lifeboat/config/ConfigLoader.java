@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.lifeboat.base.SignalNames;
+import dev.lifeboat.base.Log;
 import dev.lifeboat.plugin.UploaderRegistry;
 import dev.lifeboat.spi.InvalidOptionException;
 import dev.lifeboat.spi.Sizes;
 import dev.lifeboat.spi.UploaderFactory;
+import dev.lifeboat.spi.WholeNumbers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -49,10 +51,16 @@ public final class ConfigLoader {
 
     private final UploaderRegistry registry;
     private final Map<String, String> environment;
+    private final List<String> warnings = new ArrayList<>();
 
     public ConfigLoader(UploaderRegistry registry, Map<String, String> environment) {
         this.registry = registry;
         this.environment = environment;
+    }
+
+    /** What the last {@link #load} found worth a warning but not an error, one line each. */
+    public List<String> warnings() {
+        return List.copyOf(warnings);
     }
 
     /** A value and where it came from, e.g. {@code "--logs"}, {@code "LIFEBOAT_LOGS"}, {@code "app.yaml"}. */
@@ -75,6 +83,7 @@ public final class ConfigLoader {
      */
     public LifeboatConfig load(Map<ConfigKey, Object> flags, List<String> sets, Path configFile,
             boolean requireDestination) throws ConfigException {
+        warnings.clear();
         Map<ConfigKey, Value> values = new LinkedHashMap<>();
         Map<String, Value> options = new TreeMap<>();
 
@@ -109,6 +118,7 @@ public final class ConfigLoader {
         }
 
         UploaderFactory factory = destination == null ? null : factoryFor(destination, dest.source());
+        checkEnvironment();
         if (factory != null) {
             // environment: LIFEBOAT_<SCHEME>_<KEY> for each key the uploader declares
             for (String key : factory.optionKeys()) {
@@ -159,8 +169,20 @@ public final class ConfigLoader {
         boolean processGroup = bool(values.get(ConfigKey.PROCESS_GROUP), false);
         boolean followSymlinks = bool(values.get(ConfigKey.FOLLOW_SYMLINKS), false);
         boolean strict = bool(values.get(ConfigKey.STRICT), false);
-        Path spool = Path.of(text(values.get(ConfigKey.SPOOL_DIR),
-                Path.of(System.getProperty("java.io.tmpdir"), "lifeboat").toString()));
+        Path spool = Path.of(text(values.get(ConfigKey.SPOOL_DIR), Path.of(temporaryDirectory(), "lifeboat").toString()));
+        if (values.containsKey(ConfigKey.PLUGINS) && values.get(ConfigKey.PLUGINS).text().isBlank()) {
+            throw new ConfigException(source(values, ConfigKey.PLUGINS) + ": an empty plugin directory");
+        }
+        Log.Format logFormat = Log.Format.PLAIN;
+        if (values.containsKey(ConfigKey.LOG_FORMAT)) {
+            try {
+                logFormat = Log.Format.parse(values.get(ConfigKey.LOG_FORMAT).text());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source(values, ConfigKey.LOG_FORMAT) + ": " + e.getMessage());
+            }
+        }
+        Integer exitCodeOnLoss = values.containsKey(ConfigKey.EXIT_CODE_ON_LOSS)
+                ? integer(values.get(ConfigKey.EXIT_CODE_ON_LOSS), 0, 1, 255) : null;
         List<String> logs = values.containsKey(ConfigKey.LOGS) ? values.get(ConfigKey.LOGS).list() : List.of();
         for (String glob : logs) {
             if (glob.isBlank()) {
@@ -180,7 +202,8 @@ public final class ConfigLoader {
 
         Map<String, String> uploaderOptions = factory == null ? Map.of() : uploaderOptions(factory, destination, options);
         return new LifeboatConfig(destination, List.copyOf(logs), grace, childTimeout, runId, uploaderOptions, concurrency,
-                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval, signals, strict);
+                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval, signals, strict, logFormat,
+                exitCodeOnLoss);
     }
 
     private StopSignals stopSignals(Map<ConfigKey, Value> values) throws ConfigException {
@@ -198,6 +221,81 @@ public final class ConfigLoader {
                     suspendResume));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(rewrites.source() + " " + e.getMessage());
+        }
+    }
+
+    /** {@code $TMPDIR} when set, as the README says, else the JVM's temporary directory. */
+    private String temporaryDirectory() {
+        String tmp = environment.get("TMPDIR");
+        return tmp == null || tmp.isBlank() ? System.getProperty("java.io.tmpdir") : tmp;
+    }
+
+    /**
+     * The plugin directory, read before the rest (the uploaders it holds decide which options exist):
+     * {@code --plugins}, then {@code LIFEBOAT_PLUGINS}, then {@code plugins} in the config file, then
+     * {@code fallback}.
+     */
+    public static Path pluginsDirectory(Path flag, Path configFile, Map<String, String> environment, Path fallback) {
+        if (flag != null) {
+            return flag;
+        }
+        String env = environment.get(ConfigKey.PLUGINS.environmentVariable());
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        Path file = configFile;
+        if (file == null && environment.get(CONFIG_ENV) != null && !environment.get(CONFIG_ENV).isBlank()) {
+            file = Path.of(environment.get(CONFIG_ENV));
+        }
+        if (file != null && Files.isReadable(file)) {
+            JsonNode root;
+            try {
+                root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
+            } catch (IOException e) {
+                return fallback; // reported by load(), with the file's line and column
+            }
+            JsonNode plugins = root == null ? null : root.get(ConfigKey.PLUGINS.key());
+            if (plugins != null && plugins.isValueNode() && !plugins.asText().isBlank()) {
+                return Path.of(plugins.asText());
+            }
+        }
+        return fallback;
+    }
+
+    /**
+     * Every {@code LIFEBOAT_*} variable is one of Lifeboat's. One a letter or two away from a known name
+     * is a typo and an error, since ignoring it would silently drop a setting (a grace period, the
+     * destination). One near no known name is only warned about: the environment of a container is shared
+     * with the child and other tools, and a newer Lifeboat's variable must not keep an older one from
+     * starting the child.
+     */
+    private void checkEnvironment() throws ConfigException {
+        java.util.Set<String> known = new java.util.TreeSet<>(List.of(CONFIG_ENV, "LIFEBOAT_JAVA", "LIFEBOAT_JAVA_OPTS",
+                "LIFEBOAT_JAR")); // the last three: bin/lifeboat's
+        List<String> prefixes = new ArrayList<>();
+        for (ConfigKey k : ConfigKey.values()) {
+            known.add(k.environmentVariable());
+        }
+        for (String scheme : registry.schemes()) {
+            UploaderFactory f = registry.find(scheme);
+            for (String key : f.optionKeys()) {
+                String variable = ConfigKey.environmentVariable(f.optionPrefix() + "." + key);
+                if (key.endsWith(".")) {
+                    prefixes.add(variable);
+                } else {
+                    known.add(variable);
+                }
+            }
+        }
+        for (String name : new java.util.TreeSet<>(environment.keySet())) {
+            if (!name.startsWith("LIFEBOAT_") || known.contains(name) || prefixes.stream().anyMatch(name::startsWith)) {
+                continue;
+            }
+            String closest = Suggestions.closest(name, known);
+            if (Suggestions.isTypo(name.substring("LIFEBOAT_".length()), closest.substring("LIFEBOAT_".length()))) {
+                throw new ConfigException(name + ": unknown environment variable; did you mean " + closest + "?");
+            }
+            warnings.add(name + ": not a Lifeboat variable, ignored (the closest is " + closest + ")");
         }
     }
 
@@ -336,7 +434,10 @@ public final class ConfigLoader {
                     throw new ConfigException(where + ": '" + name + "' must be a mapping of options");
                 }
             } else {
-                throw new ConfigException(where + ": unknown key '" + name + "'; known: " + knownTopLevel());
+                String closest = Suggestions.closest(name, knownTopLevel());
+                throw new ConfigException(where + ": unknown key '" + name + "'"
+                        + (Suggestions.isTypo(name, closest) ? " (did you mean '" + closest + "'?)" : "") + "; known: "
+                        + String.join(", ", knownTopLevel()));
             }
         }
     }
@@ -375,14 +476,14 @@ public final class ConfigLoader {
         }
     }
 
-    private String knownTopLevel() {
+    private List<String> knownTopLevel() {
         List<String> names = new ArrayList<>();
         for (ConfigKey k : ConfigKey.values()) {
             names.add(k.key());
         }
         names.add(SET_KEY);
         names.addAll(registry.optionPrefixes());
-        return String.join(", ", names);
+        return names;
     }
 
     private static String scalar(String where, String key, JsonNode node) throws ConfigException {
@@ -441,13 +542,9 @@ public final class ConfigLoader {
             return fallback;
         }
         try {
-            int n = Integer.parseInt(value.text().trim());
-            if (n < min || n > max) {
-                throw new ConfigException(describe(value) + ": " + n + " is out of range [" + min + ", " + max + "]");
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(describe(value) + ": '" + value.text() + "' is not a whole number");
+            return (int) WholeNumbers.parse(value.text(), min, max);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(describe(value) + ": " + e.getMessage());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.lifeboat.config;
 
+import dev.lifeboat.base.Log;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,8 @@ import java.util.Map;
  * @param signals which signals start the stop and what the child gets for each
  * @param strict a problem of the environment found at start (spool not writable, destination not usable)
  *     keeps the child from starting, with exit status 2, instead of a warning
+ * @param logFormat how Lifeboat's own log lines are written
+ * @param exitCodeOnLoss the exit status when something matched was not shipped, or null to pass on the child's
  */
 public record LifeboatConfig(
         URI destination,
@@ -41,26 +44,32 @@ public record LifeboatConfig(
         Path spoolDirectory,
         Duration shipInterval,
         StopSignals signals,
-        boolean strict) {
+        boolean strict,
+        Log.Format logFormat,
+        Integer exitCodeOnLoss) {
 
-    /** A configuration with the default stop signals and no rewriting, not strict. */
+    /** A configuration with the defaults of the options added later: the default stop signals and no
+     * rewriting, not strict, plain log lines, the child's status. */
     public LifeboatConfig(URI destination, List<String> logs, Duration gracePeriod, Duration childTimeout,
             String runIdTemplate, Map<String, String> uploaderOptions, int concurrency, int retries, long outputLimit,
             boolean processGroup, boolean followSymlinks, Path spoolDirectory, Duration shipInterval) {
         this(destination, logs, gracePeriod, childTimeout, runIdTemplate, uploaderOptions, concurrency, retries,
-                outputLimit, processGroup, followSymlinks, spoolDirectory, shipInterval, StopSignals.DEFAULT, false);
+                outputLimit, processGroup, followSymlinks, spoolDirectory, shipInterval, StopSignals.DEFAULT, false,
+                Log.Format.PLAIN, null);
     }
 
     /** The same configuration with another spool directory (the run's own folder in it). */
     public LifeboatConfig withSpool(Path spool) {
         return new LifeboatConfig(destination, logs, gracePeriod, childTimeout, runIdTemplate, uploaderOptions, concurrency,
-                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval, signals, strict);
+                retries, outputLimit, processGroup, followSymlinks, spool, shipInterval, signals, strict, logFormat,
+                exitCodeOnLoss);
     }
 
     /** The same configuration with another ship interval. */
     public LifeboatConfig withShipInterval(Duration interval) {
         return new LifeboatConfig(destination, logs, gracePeriod, childTimeout, runIdTemplate, uploaderOptions, concurrency,
-                retries, outputLimit, processGroup, followSymlinks, spoolDirectory, interval, signals, strict);
+                retries, outputLimit, processGroup, followSymlinks, spoolDirectory, interval, signals, strict, logFormat,
+                exitCodeOnLoss);
     }
 
     public String scheme() {

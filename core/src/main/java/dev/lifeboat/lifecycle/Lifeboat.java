@@ -75,6 +75,7 @@ public final class Lifeboat {
     public int supervise(List<String> command) throws InterruptedException {
         Instant started = Instant.now();
         RunInfo run = runInfo(started, command);
+        log.context("run", run.runId());
         RunSpool spool;
         try {
             spool = RunSpool.open(config, run, log);
@@ -130,10 +131,22 @@ public final class Lifeboat {
         LifeboatConfig runConfig = spool.config();
         PrecheckedUploader checked = prechecked;
         RunInfo runInfo = run.withEnvironment(problems);
-        return supervisor.run(() -> {
+        int status = supervisor.run(() -> {
             configureLibraryLogging(log.isDebug());
             return shutdown(runConfig, runInfo, budget, checked);
         });
+        return onLoss(status, supervisor.allShipped(), "the child's status " + status);
+    }
+
+    /** {@code --exit-code-on-loss N}: N instead of {@code status} when something matched was not shipped. */
+    private int onLoss(int status, boolean allShipped, String instead) {
+        Integer code = config.exitCodeOnLoss();
+        if (allShipped || code == null) {
+            return status;
+        }
+        log.warn("not everything was shipped: exiting with status " + code + " (--exit-code-on-loss) instead of "
+                + instead);
+        return code;
     }
 
     /**
@@ -169,13 +182,14 @@ public final class Lifeboat {
     public int upload() throws InterruptedException {
         configureLibraryLogging(log.isDebug());
         RunInfo run = runInfo(Instant.now(), List.of());
+        log.context("run", run.runId());
         Budget budget = Budget.of(config.gracePeriod(), config.childTimeout());
         Watchdog.guard(budget, () -> 1, log, halt);
         signals.attach((signal, arrived) -> log.info("received a signal while uploading; carrying on within the deadline"));
         budget.start(budget.now());
         Shipper.Outcome outcome = shutdown(config, run, budget, PrecheckedUploader.none())
                 .ship(Manifest.Ending.uploadCommand());
-        return outcome.manifestShipped() && outcome.manifest().allShipped() ? 0 : 1;
+        return outcome.manifestShipped() && outcome.manifest().allShipped() ? 0 : onLoss(1, false, "1");
     }
 
     /**

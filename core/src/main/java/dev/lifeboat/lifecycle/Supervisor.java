@@ -91,6 +91,13 @@ public final class Supervisor {
                 + TimeUnit.NANOSECONDS.toMillis(budget.remainingNanos()) + " ms");
     }
 
+    /** Whether the run shipped everything matched and its manifest; false until it has. */
+    boolean allShipped() {
+        return allShipped;
+    }
+
+    private volatile boolean allShipped;
+
     /**
      * Runs until the child is gone and its logs are shipped; returns Lifeboat's exit status.
      *
@@ -152,6 +159,7 @@ public final class Supervisor {
                 childExitedAt);
         if (shipping != null) {
             Shipper.Outcome outcome = shipping.ship(ending);
+            allShipped = outcome.manifestShipped() && outcome.manifest().allShipped();
             removeShippedCaptures(outcome.manifest());
         }
         synchronized (lock) {

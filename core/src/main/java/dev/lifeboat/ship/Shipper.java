@@ -249,7 +249,7 @@ public final class Shipper {
             long bytes = items.stream().mapToLong(ShipItem::size).sum();
             log.info("shipping " + items.size() + " file(s), " + humanBytes(bytes) + ", to " + location() + " ("
                     + TimeUnit.NANOSECONDS.toMillis(Math.max(0, control.deadlineNanos() - budget.now()))
-                    + " ms left for uploads)");
+                    + " ms left for uploads)", Map.of("files", items.size(), "bytes", bytes));
         }
         ShippingPipeline.Report report = items.isEmpty() ? new ShippingPipeline.Report(List.of(), List.of())
                 : pipeline.ship(uploader, run.runId(), items, dropped, control);
@@ -271,8 +271,15 @@ public final class Shipper {
         if (!last && !items.isEmpty()) {
             long bytes = report.shipped().stream().mapToLong(Manifest.Shipped::size).sum();
             String failed = report.notShipped().isEmpty() ? "" : ", " + report.notShipped().size() + " left for the next round";
-            log.debug("round " + rounds + ": shipped " + report.shipped().size() + " piece(s), " + humanBytes(bytes)
-                    + failed + " in " + TimeUnit.NANOSECONDS.toMillis(budget.now() - started) + " ms");
+            String line = "round " + rounds + ": shipped " + report.shipped().size() + " piece(s), " + humanBytes(bytes)
+                    + failed + " in " + TimeUnit.NANOSECONDS.toMillis(budget.now() - started) + " ms";
+            if (report.notShipped().isEmpty()) {
+                log.debug(line);
+            } else {
+                // one line a round, whatever the number of pieces and attempts that failed
+                log.warn(line + "; the first: " + report.notShipped().get(0).path() + ": " + report.notShipped().get(0).detail(),
+                        Map.of("round", rounds, "failed", report.notShipped().size()));
+            }
         }
         return new Round(report, collected.skipped(), pending);
     }
@@ -358,9 +365,10 @@ public final class Shipper {
             }
             for (Skipped s : notShipped) {
                 if (s.reason() == Skipped.Reason.NO_MATCH) {
-                    log.info("not shipped: " + s.path() + ": " + s.detail());
+                    log.info("not shipped: " + s.path() + ": " + s.detail(), Map.of("file", s.path(), "reason", s.reason()));
                 } else {
-                    log.warn("not shipped: " + s.path() + " (" + s.reason() + "): " + s.detail());
+                    log.warn("not shipped: " + s.path() + " (" + s.reason() + "): " + s.detail(),
+                            Map.of("file", s.path(), "reason", s.reason()));
                 }
             }
             for (Manifest.Unsealed u : unsealed) {
@@ -371,7 +379,9 @@ public final class Shipper {
                     + unsealed.stream().mapToLong(Manifest.Unsealed::size).sum();
             log.info("shipped " + (files.size() + unsealed.size()) + " of " + tracker.followed().size() + " file(s), "
                     + humanBytes(shippedBytes) + (manifestShipped ? ", and manifest.json," : ", manifest.json NOT shipped,")
-                    + " to " + location() + " in " + TimeUnit.NANOSECONDS.toMillis(budget.now() - start) + " ms");
+                    + " to " + location() + " in " + TimeUnit.NANOSECONDS.toMillis(budget.now() - start) + " ms",
+                    Map.of("files", files.size() + unsealed.size(), "notShipped", notShipped.size(), "bytes", shippedBytes,
+                            "manifestShipped", manifestShipped));
             return new Outcome(manifest, local, manifestShipped);
         }
     }

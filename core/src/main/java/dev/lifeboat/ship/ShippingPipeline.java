@@ -134,6 +134,10 @@ public final class ShippingPipeline {
         } catch (AccessDeniedException e) {
             return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.UNREADABLE, "permission denied"));
         } catch (IOException e) {
+            if (cutByDeadline(e, all)) {
+                return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.DEADLINE,
+                        "the deadline came while the file was read for its checksums"));
+            }
             return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.READ_FAILED, Log.describe(e)));
         }
         String key = prefix + "/" + item.key();
@@ -151,7 +155,8 @@ public final class ShippingPipeline {
                     throw new IOException(result.checksumAlgorithm() + " mismatch: the backend reports " + result.checksum());
                 }
                 log.debug("shipped " + item.origin() + " -> " + result.location() + " in "
-                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms",
+                        Map.of("file", item.origin(), "bytes", item.size()));
                 Manifest.Checksum checksum = result.checksumAlgorithm() == null ? null
                         : new Manifest.Checksum(result.checksumAlgorithm(), result.checksum(), result.verified());
                 return new Done(new Manifest.Shipped(item.key(), item.origin(), item.size(), hashes.sha256(),
@@ -168,8 +173,15 @@ public final class ShippingPipeline {
                 // no attempt can succeed with this key
                 return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.UPLOAD_FAILED, e.getMessage()));
             } catch (IOException | RuntimeException e) {
+                if (cutByDeadline(e, all)) {
+                    return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.DEADLINE,
+                            "cancelled at the deadline" + (attempt > 1 ? " (attempt " + attempt + ", before: " + lastError + ")" : "")));
+                }
                 lastError = Log.describe(e);
-                log.warn("upload of " + item.origin() + " failed (attempt " + attempt + " of " + (retries + 1) + "): " + lastError);
+                // one line per file, from the caller, once its attempts are over: a destination that went
+                // away must not fill the log with a line per attempt
+                log.debug("upload of " + item.origin() + " failed (attempt " + attempt + " of " + (retries + 1) + "): " + lastError,
+                        Map.of("file", item.origin(), "attempt", attempt));
                 if (attempt <= retries && !backoff(attempt, all, sleeper)) {
                     return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.DEADLINE,
                             "no time left to retry after: " + lastError));
@@ -178,6 +190,24 @@ public final class ShippingPipeline {
         }
         return new Failed(new Skipped(item.origin(), item.key(), Skipped.Reason.UPLOAD_FAILED,
                 (retries + 1) + " attempt(s) failed, the last: " + lastError));
+    }
+
+    /**
+     * Whether a failure is the deadline's doing rather than the file's or the destination's: the shipping
+     * was cancelled or its deadline passed, or the thread was interrupted (which closes a file channel
+     * mid-read, {@link java.nio.channels.ClosedByInterruptException}).
+     */
+    static boolean cutByDeadline(Throwable e, UploadControl all) {
+        if (all.isCancelled() || all.isExpired() || Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.ClosedByInterruptException || t instanceof InterruptedException
+                    || (t instanceof java.io.InterruptedIOException && !(t instanceof java.net.SocketTimeoutException))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The delay before attempt {@code attempt + 1}: 200 ms doubling per attempt (at most 64 times), plus up to half of it at random. */

@@ -539,12 +539,12 @@ class TestConfigLoader {
     void numbersOutOfRangeOrNotNumbers() {
         flags.put(ConfigKey.DESTINATION, DEST);
         flags.put(ConfigKey.CONCURRENCY, "0");
-        error("--concurrency", "0 is out of range");
+        error("--concurrency", "'0' is too small: at least 1");
         flags.put(ConfigKey.CONCURRENCY, "many");
         error("--concurrency", "'many'", "whole number");
         flags.remove(ConfigKey.CONCURRENCY);
         env.put("LIFEBOAT_RETRIES", "-1");
-        error("LIFEBOAT_RETRIES", "out of range");
+        error("LIFEBOAT_RETRIES", "'-1' is too small: at least 0");
     }
 
     @Test

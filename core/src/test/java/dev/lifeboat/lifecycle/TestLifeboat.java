@@ -153,7 +153,7 @@ class TestLifeboat {
                 Duration.ofSeconds(10), Duration.ofSeconds(5));
         LifeboatConfig strict = new LifeboatConfig(c.destination(), c.logs(), c.gracePeriod(), c.childTimeout(),
                 c.runIdTemplate(), c.uploaderOptions(), c.concurrency(), c.retries(), c.outputLimit(), c.processGroup(),
-                c.followSymlinks(), c.spoolDirectory(), c.shipInterval(), c.signals(), true);
+                c.followSymlinks(), c.spoolDirectory(), c.shipInterval(), c.signals(), true, c.logFormat(), c.exitCodeOnLoss());
         assertEquals(Lifeboat.CONFIG_ERROR, lifeboat(strict).supervise(List.of("touch", marker.toString())));
         assertFalse(Files.exists(marker), "with --strict the child never starts");
         // without --strict an environment problem is a warning: the child starts

@@ -44,8 +44,8 @@ public final class Main implements Callable<Integer> {
         }
         // catch signals before anything else, so that a stop during start-up is kept
         ROUTER = SignalRouter.install();
-        // a read-only root: somewhere JNA can extract its library to, before the relaunch binds libc
-        dev.lifeboat.process.NativeTemp.choose(System.getenv());
+        // a read-only root: somewhere JNA can unpack its library to, before the relaunch binds libc
+        dev.lifeboat.process.NativeTemp.choose(System.getenv(), args);
         if (args.length == 0 || !SUBCOMMANDS.contains(args[0])) {
             // the run: every signal to Lifeboat (QUIT and USR2 too), or, if need be, replace this JVM by one
             // fit for it, loading nothing else first; the commands of a moment keep the JVM's own handling
@@ -77,6 +77,7 @@ public final class Main implements Callable<Integer> {
                     break;
             }
         }
+        Usage.install(cli);
         cli.setStopAtPositional(true)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -115,9 +116,11 @@ public final class Main implements Callable<Integer> {
     static Lifeboat load(Options options, Log log) {
         try {
             UploaderRegistry registry = UploaderRegistry.load(Main.class.getClassLoader(), options.pluginsDir());
-            LifeboatConfig config = new ConfigLoader(registry, System.getenv())
-                    .load(options.flags(), options.sets, options.config, true);
-            return new Lifeboat(config, registry, log, ROUTER);
+            ConfigLoader loader = new ConfigLoader(registry, System.getenv());
+            LifeboatConfig config = loader.load(options.flags(), options.sets, options.config, true);
+            Log configured = log.withFormat(config.logFormat());
+            loader.warnings().forEach(configured::warn);
+            return new Lifeboat(config, registry, configured, ROUTER);
         } catch (ConfigException | PluginException e) {
             log.error(e.getMessage(), e);
             return null;
@@ -126,13 +129,25 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Log log = Log.stderr(options.debug, options.quiet);
+        Log log = options.log();
         if (command.isEmpty()) {
             log.error("no COMMAND given: lifeboat [OPTIONS] -- COMMAND [ARG...] (or lifeboat upload|check|fetch|plugins)");
             return Lifeboat.CONFIG_ERROR;
         }
         Lifeboat lifeboat = load(options, log);
-        return lifeboat == null ? Lifeboat.CONFIG_ERROR : lifeboat.supervise(command);
+        if (lifeboat == null) {
+            return Lifeboat.CONFIG_ERROR;
+        }
+        try {
+            return lifeboat.supervise(command);
+        } catch (LinkageError e) {
+            if (dev.lifeboat.process.NativeTemp.problem() == null) {
+                throw e;
+            }
+            // nothing was started: without its native library Lifeboat can neither start nor supervise a child
+            log.error("cannot load JNA, Lifeboat's native library: " + dev.lifeboat.process.NativeTemp.problem(), e);
+            return Lifeboat.CONFIG_ERROR;
+        }
     }
 
     @Command(name = "upload", mixinStandardHelpOptions = true, sortOptions = false,
@@ -144,7 +159,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Lifeboat lifeboat = load(options, Log.stderr(options.debug, options.quiet));
+            Lifeboat lifeboat = load(options, options.log());
             return lifeboat == null ? Lifeboat.CONFIG_ERROR : lifeboat.upload();
         }
     }
@@ -158,7 +173,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Lifeboat lifeboat = load(options, Log.stderr(options.debug, options.quiet));
+            Lifeboat lifeboat = load(options, options.log());
             return lifeboat == null ? Lifeboat.CONFIG_ERROR : lifeboat.check(System.out);
         }
     }
@@ -181,7 +196,7 @@ public final class Main implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             options.destination = run;
-            Lifeboat lifeboat = load(options, Log.stderr(options.debug, options.quiet));
+            Lifeboat lifeboat = load(options, options.log());
             return lifeboat == null ? Lifeboat.CONFIG_ERROR : lifeboat.fetch(dir, System.out);
         }
     }
@@ -212,7 +227,19 @@ public final class Main implements Callable<Integer> {
     static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"lifeboat " + Version.get() + " (Java " + Runtime.version() + ")"};
+            java.util.Properties build = new java.util.Properties();
+            try (java.io.InputStream in = Main.class.getResourceAsStream("build.properties")) {
+                if (in != null) {
+                    build.load(in);
+                }
+            } catch (java.io.IOException e) {
+                // the commit stays unknown
+            }
+            String commit = build.getProperty("git.commit.id.abbrev", "unknown")
+                    + ("true".equals(build.getProperty("git.dirty")) ? " with uncommitted changes" : "");
+            return new String[] {"lifeboat " + Version.get() + " (commit " + commit + ")",
+                    "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ", "
+                            + System.getProperty("java.vendor") + ") at " + System.getProperty("java.home")};
         }
     }
 }

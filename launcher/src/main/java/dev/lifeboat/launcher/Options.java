@@ -1,6 +1,8 @@
 package dev.lifeboat.launcher;
 
+import dev.lifeboat.base.Log;
 import dev.lifeboat.config.ConfigKey;
+import dev.lifeboat.config.ConfigLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -78,6 +80,14 @@ public final class Options {
                     + DEFAULT_PLUGINS + ")")
     Path plugins;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT",
+            description = "plain lines, or json: one JSON object a line for log pipelines (env LIFEBOAT_LOG_FORMAT, default plain)")
+    String logFormat;
+
+    @Option(names = "--exit-code-on-loss", paramLabel = "N",
+            description = "exit N instead of the child's status when something matched was not shipped (default: off)")
+    String exitCodeOnLoss;
+
     @Option(names = "--debug", description = "show stack traces and debug messages")
     boolean debug;
 
@@ -86,13 +96,25 @@ public final class Options {
 
     static final String DEFAULT_PLUGINS = "/opt/lifeboat/plugins";
 
-    /** The plugin directory: the flag, then LIFEBOAT_PLUGINS, then the default. */
+    /** The plugin directory: the flag, then LIFEBOAT_PLUGINS, then the config file, then the default. */
     Path pluginsDir() {
-        if (plugins != null) {
-            return plugins;
+        return ConfigLoader.pluginsDirectory(plugins, config, System.getenv(), Path.of(DEFAULT_PLUGINS));
+    }
+
+    /**
+     * Lifeboat's log, in the format of {@code --log-format} or {@code LIFEBOAT_LOG_FORMAT} (a config
+     * file's {@code log-format} applies once the file is read); plain when neither is given or valid
+     * (the configuration then reports the bad value).
+     */
+    Log log() {
+        String format = logFormat != null ? logFormat : System.getenv(ConfigKey.LOG_FORMAT.environmentVariable());
+        Log.Format f = Log.Format.PLAIN;
+        try {
+            f = format == null ? Log.Format.PLAIN : Log.Format.parse(format);
+        } catch (IllegalArgumentException e) {
+            // reported by the configuration, naming where the value came from
         }
-        String env = System.getenv("LIFEBOAT_PLUGINS");
-        return Path.of(env == null || env.isBlank() ? DEFAULT_PLUGINS : env);
+        return new Log(System.err, debug, quiet, f);
     }
 
     /** The flags given, by key. */
@@ -113,6 +135,9 @@ public final class Options {
         flags.put(ConfigKey.STOP_SIGNAL, stopSignals);
         flags.put(ConfigKey.REWRITE_SIGNAL, rewriteSignals);
         flags.put(ConfigKey.STRICT, strict);
+        flags.put(ConfigKey.PLUGINS, plugins == null ? null : plugins.toString());
+        flags.put(ConfigKey.LOG_FORMAT, logFormat);
+        flags.put(ConfigKey.EXIT_CODE_ON_LOSS, exitCodeOnLoss);
         return flags;
     }
 }

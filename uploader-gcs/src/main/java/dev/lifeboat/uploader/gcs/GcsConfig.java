@@ -2,6 +2,7 @@ package dev.lifeboat.uploader.gcs;
 
 import dev.lifeboat.spi.InvalidOptionException;
 import dev.lifeboat.spi.Sizes;
+import dev.lifeboat.spi.WholeNumbers;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Collections;
@@ -42,6 +43,7 @@ final class GcsConfig {
             "MULTI_REGIONAL", "REGIONAL", "DURABLE_REDUCED_AVAILABILITY");
 
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
+    private static final Pattern IP_ADDRESS = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern KMS = Pattern.compile("projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+");
     private static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z0-9!#$&'*+.^_`|~-]+");
 
@@ -103,24 +105,43 @@ final class GcsConfig {
                     + options.get(RESUMABLE_THRESHOLD));
         }
         this.resumableThreshold = threshold;
-        String conc = nonBlank(options, CONCURRENCY);
-        int c = DEFAULT_CONCURRENCY;
-        if (conc != null) {
-            try {
-                c = Integer.parseInt(conc);
-            } catch (NumberFormatException e) {
-                throw new InvalidOptionException(CONCURRENCY, "not a number: '" + conc + "'");
-            }
-            if (c < 1 || c > MAX_CONCURRENCY) {
-                throw new InvalidOptionException(CONCURRENCY, "must be between 1 and " + MAX_CONCURRENCY + ", got " + c);
-            }
-        }
-        this.concurrency = c;
+        this.concurrency = WholeNumbers.parseOption(CONCURRENCY, nonBlank(options, CONCURRENCY), DEFAULT_CONCURRENCY, 1,
+                MAX_CONCURRENCY);
         String cf = nonBlank(options, CREDENTIALS_FILE);
         if (cf != null && cf.indexOf('\0') >= 0) {
             throw new InvalidOptionException(CREDENTIALS_FILE, "not a file path");
         }
         this.credentialsFile = cf;
+    }
+
+    /**
+     * Why GCS would refuse {@code bucket} as a bucket name, or null when it would not: 3 to 63 characters
+     * (up to 222 with dots, each dot-separated part at most 63) of a-z, 0-9, '-', '_' and '.', a letter or
+     * digit at each end, not an IP address, not starting with "goog", not containing "google".
+     */
+    static String bucketProblem(String bucket) {
+        int max = bucket.indexOf('.') >= 0 ? 222 : 63;
+        if (bucket.length() < 3 || bucket.length() > max) {
+            return "3 to " + max + " characters" + (max == 63 ? " (222 with dots)" : "") + ", got " + bucket.length();
+        }
+        if (!BUCKET.matcher(bucket).matches()) {
+            return "only lower-case letters, digits, '-', '_' and '.', with a letter or digit at each end";
+        }
+        if (bucket.contains("..")) {
+            return "two periods in a row";
+        }
+        for (String part : bucket.split("\\.")) {
+            if (part.length() > 63) {
+                return "each dot-separated part at most 63 characters, got " + part.length();
+            }
+        }
+        if (IP_ADDRESS.matcher(bucket).matches()) {
+            return "formatted as an IP address";
+        }
+        if (bucket.startsWith("goog") || bucket.contains("google")) {
+            return "names may not start with 'goog' or contain 'google'";
+        }
+        return null;
     }
 
     /** Parses {@code gs://bucket/prefix} and the options; throws naming the key at fault. */
@@ -132,9 +153,9 @@ final class GcsConfig {
         if (bucket == null || bucket.isEmpty()) {
             throw new InvalidOptionException(null, "a GCS destination names a bucket: gs://bucket/prefix, got " + destination);
         }
-        if (!BUCKET.matcher(bucket).matches() || bucket.contains("..") || bucket.startsWith("goog")) {
-            throw new InvalidOptionException(null, "'" + bucket + "' is not a valid bucket name (3-222 characters:"
-                    + " lower-case letters, digits, '-', '_' and '.')");
+        String problem = bucketProblem(bucket);
+        if (problem != null) {
+            throw new InvalidOptionException(null, "'" + bucket + "' is not a valid GCS bucket name: " + problem);
         }
         if (destination.getRawQuery() != null || destination.getRawFragment() != null) {
             throw new InvalidOptionException(null, "a GCS destination has no query or fragment: " + destination);

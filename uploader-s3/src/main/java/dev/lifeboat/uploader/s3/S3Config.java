@@ -3,6 +3,7 @@ package dev.lifeboat.uploader.s3;
 import dev.lifeboat.spi.InvalidOptionException;
 import dev.lifeboat.spi.Sizes;
 import dev.lifeboat.spi.UploadResult;
+import dev.lifeboat.spi.WholeNumbers;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -77,7 +78,9 @@ final class S3Config {
             "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE",
             "FSX_OPENZFS", "FSX_ONTAP");
 
-    private static final Pattern BUCKET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{1,254}");
+    /** AWS's bucket naming rules: 3 to 63 of a-z, 0-9, '.' and '-', a letter or digit at each end. */
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+    private static final Pattern IP_ADDRESS = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern REGION_NAME = Pattern.compile("[a-z0-9-]{2,64}");
     /** HTTP token characters, the ones a metadata name may use in {@code x-amz-meta-<name>}. */
     private static final Pattern HEADER_TOKEN = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
@@ -167,13 +170,44 @@ final class S3Config {
             throw new InvalidOptionException(null, "an S3 destination has no user or port: s3://bucket/prefix, got "
                     + destination);
         }
-        if (!BUCKET.matcher(bucket).matches()) {
-            throw new InvalidOptionException(null, "not a bucket name: '" + bucket + "'");
+        String problem = bucketProblem(bucket);
+        if (problem != null) {
+            throw new InvalidOptionException(null, "'" + bucket + "' is not a valid S3 bucket name: " + problem);
         }
         if (destination.getQuery() != null || destination.getFragment() != null) {
             throw new InvalidOptionException(null, "an S3 destination has no query or fragment: " + destination);
         }
         return bucket;
+    }
+
+    /**
+     * Why AWS would refuse {@code bucket} as a bucket name, or null when it would not: the rules of
+     * general purpose buckets (directory buckets, {@code name--zone--x-s3}, follow them too).
+     */
+    static String bucketProblem(String bucket) {
+        if (bucket.length() < 3 || bucket.length() > 63) {
+            return "3 to 63 characters, got " + bucket.length();
+        }
+        if (!BUCKET.matcher(bucket).matches()) {
+            return "only lower-case letters, digits, '.' and '-', with a letter or digit at each end";
+        }
+        if (bucket.contains("..")) {
+            return "two periods in a row";
+        }
+        if (IP_ADDRESS.matcher(bucket).matches()) {
+            return "formatted as an IP address";
+        }
+        for (String reserved : new String[] {"xn--", "sthree-", "amzn-s3-demo-"}) {
+            if (bucket.startsWith(reserved)) {
+                return "the prefix '" + reserved + "' is reserved";
+            }
+        }
+        for (String reserved : new String[] {"-s3alias", "--ol-s3", ".mrap", "--table-s3"}) {
+            if (bucket.endsWith(reserved)) {
+                return "the suffix '" + reserved + "' is reserved";
+            }
+        }
+        return null;
     }
 
     private static String prefix(URI destination) throws InvalidOptionException {
@@ -333,20 +367,7 @@ final class S3Config {
     }
 
     private static int integer(String key, String value, int dflt, int min, int max) throws InvalidOptionException {
-        String v = blankToNull(value);
-        if (v == null) {
-            return dflt;
-        }
-        int n;
-        try {
-            n = Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new InvalidOptionException(key, "not a whole number: '" + v + "'");
-        }
-        if (n < min || n > max) {
-            throw new InvalidOptionException(key, "expected " + min + " to " + max + ", got " + n);
-        }
-        return n;
+        return WholeNumbers.parseOption(key, blankToNull(value), dflt, min, max);
     }
 
     private static Checksum checksum(String value) throws InvalidOptionException {
