@@ -64,6 +64,14 @@ class ResumeIT {
         LifeboatProcess second = LifeboatProcess.start(dir, args("second", "sh", "-c",
                 "touch \"$0\"; while :; do sleep 0.1; done", started.toString()));
         await(killedRun.resolve("manifest.json"));
+        // the manifest is written before the pieces are removed: wait for the end of finishing the run
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (second.stderr().lines().noneMatch(l -> l.contains(" shipped ") && l.contains("/killed in "))) {
+            if (System.nanoTime() - until > 0) {
+                throw new AssertionError("finishing the killed run did not end within 60 s:\n" + second.stderr());
+            }
+            Thread.sleep(20);
+        }
         second.signal("TERM");
         assertEquals(143, second.waitFor(60));
 
