@@ -36,7 +36,7 @@ chmod 755 "$dist/bin/lifeboat" "$dist/bin/lifeboat-cds"
 runtime=
 if [ -x "$jdk/bin/jlink" ]; then
   present=$("$jdk/bin/java" --list-modules | sed 's/@.*//')
-  modules=$(grep -v '^#' "$repo/launcher/src/dist/modules.txt" | awk 'NF {print $1}' | grep -Fx "$present" | paste -sd, -)
+  modules=$(grep -v '^[#-]' "$repo/launcher/src/dist/modules.txt" | awk 'NF {print $1}' | grep -Fx "$present" | paste -sd, -)
   major=$("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/.*java.specification.version = //p')
   compress=zip-6
   if [ "${major%%.*}" -lt 21 ]; then compress=2; fi   # JDK 17 names it 2

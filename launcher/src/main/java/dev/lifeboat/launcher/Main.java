@@ -102,9 +102,11 @@ public final class Main implements Callable<Integer> {
     private static void bindLibc() {
         ClassLoader loader = Main.class.getClassLoader();
         try {
-            Class.forName("dev.lifeboat.process.Posix", true, loader);
-            Class.forName("dev.lifeboat.process.ChildProcess", true, loader);
-            Class.forName("dev.lifeboat.process.Reaper", true, loader);
+            if (dev.lifeboat.process.NativeTemp.problem() == null) { // else the run says why, once
+                Class.forName("dev.lifeboat.process.Posix", true, loader);
+                Class.forName("dev.lifeboat.process.ChildProcess", true, loader);
+                Class.forName("dev.lifeboat.process.Reaper", true, loader);
+            }
             Class.forName("dev.lifeboat.config.ConfigLoader", true, loader);
             java.util.ServiceLoader.load(UploaderFactory.class, loader).forEach(f -> { });
         } catch (ClassNotFoundException | LinkageError | java.util.ServiceConfigurationError e) {
@@ -138,16 +140,13 @@ public final class Main implements Callable<Integer> {
         if (lifeboat == null) {
             return Lifeboat.CONFIG_ERROR;
         }
-        try {
-            return lifeboat.supervise(command);
-        } catch (LinkageError e) {
-            if (dev.lifeboat.process.NativeTemp.problem() == null) {
-                throw e;
-            }
-            // nothing was started: without its native library Lifeboat can neither start nor supervise a child
-            log.error("cannot load JNA, Lifeboat's native library: " + dev.lifeboat.process.NativeTemp.problem(), e);
+        String nativeProblem = dev.lifeboat.process.NativeTemp.problem();
+        if (nativeProblem != null) {
+            // without its native library Lifeboat can neither start nor supervise a child: nothing is started
+            log.error("cannot load JNA, Lifeboat's native library: " + nativeProblem);
             return Lifeboat.CONFIG_ERROR;
         }
+        return lifeboat.supervise(command);
     }
 
     @Command(name = "upload", mixinStandardHelpOptions = true, sortOptions = false,

@@ -154,29 +154,10 @@ class PodmanStopTest {
         Runs.assertShippedBytes(runDir, manifest, "files/var/log/app/app.log", "crashed\n".getBytes(StandardCharsets.UTF_8));
     }
 
-    /** After a stop of the example application: no SIGKILL, exit code 143 recorded, every byte in the archive. */
+    /** After a stop of the example application: see {@link Runs#assertGracefulStop}; stderr shipped too. */
     private JsonNode assertGracefulStop(String name, Result stop) throws IOException {
-        assertFalse(stop.stderr().contains(SIGKILL_FALLBACK), "podman had to SIGKILL: " + stop.stderr());
-        assertTrue(stop.took().compareTo(Duration.ofSeconds(STOP_TIMEOUT_SECONDS)) < 0, "podman stop took " + stop.took());
-        assertEquals(143, podman.exitCode(name), "the runtime records the child's exit code");
-
-        Path runDir = archive.resolve("r1");
-        JsonNode manifest = Runs.manifest(runDir);
-        Runs.assertCompleteAfterSigterm(manifest);
-        assertEquals(143, manifest.at("/child/exitCode").asInt(), "child.exitCode");
-        assertEquals(143, manifest.at("/child/status").asInt(), "child.status");
-        assertFalse(manifest.at("/child/killedAfterTimeout").asBoolean(), "child.killedAfterTimeout");
-
-        // The log file: the host's copy (the bind mount) is what the child wrote, up to its TERM handler's line.
-        byte[] log = Runs.read(logs.resolve("app.log"));
-        int lines = Runs.assertNumberedThenStopped(new String(log, StandardCharsets.UTF_8), "line");
-        Runs.assertShippedBytes(runDir, manifest, "files/var/log/app/app.log", log);
-
-        // stdout: Lifeboat passes it through to the container's log and keeps a copy; both must be the same bytes.
-        byte[] stdout = podman.podman("logs", name).ok().stdout();
-        assertEquals(lines, Runs.assertNumberedThenStopped(new String(stdout, StandardCharsets.UTF_8), "out"), "stdout lines");
-        Runs.assertShippedBytes(runDir, manifest, "stdout.log", stdout);
-        Runs.shipped(runDir, manifest, "stderr.log");
+        JsonNode manifest = Runs.assertGracefulStop(podman, name, stop, archive, logs);
+        Runs.shipped(archive.resolve("r1"), manifest, "stderr.log");
         return manifest;
     }
 

@@ -149,6 +149,36 @@ final class Runs {
         }
     }
 
+    /**
+     * After {@code podman stop} of the example application in container {@code name}, run id {@code r1}: no
+     * SIGKILL, exit code 143 recorded, a complete manifest, and every byte of the log file (the host's copy, what
+     * the child wrote up to its TERM handler's line) and of stdout (passed through to the container's log, and a
+     * copy kept) in the archive with the manifest's SHA-256. Returns the manifest.
+     */
+    static JsonNode assertGracefulStop(Podman podman, String name, Podman.Result stop, Path archive, Path logs)
+            throws IOException {
+        assertFalse(stop.stderr().contains(SIGKILL_FALLBACK), "podman had to SIGKILL: " + stop.stderr());
+        assertTrue(stop.took().compareTo(Duration.ofSeconds(STOP_TIMEOUT_SECONDS)) < 0, "podman stop took " + stop.took());
+        assertEquals(143, podman.exitCode(name), "the runtime records the child's exit code");
+
+        Path runDir = archive.resolve("r1");
+        JsonNode manifest = manifest(runDir);
+        assertCompleteAfterSigterm(manifest);
+        assertEquals(143, manifest.at("/child/exitCode").asInt(), "child.exitCode");
+        assertEquals(143, manifest.at("/child/status").asInt(), "child.status");
+        assertFalse(manifest.at("/child/killedAfterTimeout").asBoolean(), "child.killedAfterTimeout");
+
+        byte[] log = read(logs.resolve("app.log"));
+        int lines = assertNumberedThenStopped(new String(log, java.nio.charset.StandardCharsets.UTF_8), "line");
+        assertShippedBytes(runDir, manifest, "files/var/log/app/app.log", log);
+
+        byte[] stdout = podman.podman("logs", name).ok().stdout();
+        assertEquals(lines, assertNumberedThenStopped(new String(stdout, java.nio.charset.StandardCharsets.UTF_8), "out"),
+                "stdout lines");
+        assertShippedBytes(runDir, manifest, "stdout.log", stdout);
+        return manifest;
+    }
+
     /** Prints one measured stop for the test report and appends it to target/container-stop-times.txt. */
     static void record(String scenario, Duration stopCommand, JsonNode manifest) {
         String lifeboat = manifest == null ? "no manifest"
