@@ -130,7 +130,7 @@ public final class Relaunch {
             Memory mask = SignalWaiter.launchMask(suspendResumeSignal());
             Memory old = Posix.allocate(Posix.SIGSET_SIZE);
             Posix.pthread_sigmask(Posix.SIG_SETMASK, mask, old);
-            envp.add(bytes(VARIABLE + "=" + flags + ";" + settledQueue(router)));
+            envp.add(bytes(VARIABLE + "=" + flags + ";" + router.queued()));
             List<Memory> keep = new ArrayList<>();
             try {
                 // the JVM's own path rather than /proc/self/exe, which would name the process "exe"
@@ -142,42 +142,6 @@ public final class Relaunch {
         } catch (IOException | LinkageError | RuntimeException e) {
             warn(e.toString());
         }
-    }
-
-    /**
-     * The router's queue once no signal is on its way to it. The JVM hands a signal to Java code on a
-     * thread it starts for it ({@code SIGTERM handler}), after the kernel delivered it to one of the JVM's
-     * threads, where it cannot be blocked: a signal still on that way when this JVM is replaced would be
-     * lost. This thread blocks them all now, so none comes to it; the others' are let arrive (a few
-     * milliseconds at most, waited for within a bound) before the queue is read, and read again until
-     * nothing changed it.
-     */
-    private static String settledQueue(SignalRouter router) {
-        long until = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200);
-        String queued;
-        do {
-            try {
-                Thread.sleep(2); // a signal the kernel just delivered reaches the JVM's dispatcher thread
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            while (signalHandlerRunning() && System.nanoTime() - until < 0) {
-                Thread.onSpinWait();
-            }
-            queued = router.queued();
-        } while ((signalHandlerRunning() || !queued.equals(router.queued())) && System.nanoTime() - until < 0);
-        return queued;
-    }
-
-    /** Whether one of the JVM's signal handler threads ({@code SIG<NAME> handler}) is alive. */
-    private static boolean signalHandlerRunning() {
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            String name = t.getName();
-            if (name.startsWith("SIG") && name.endsWith(" handler") && t.isAlive()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void warn(String why) {
