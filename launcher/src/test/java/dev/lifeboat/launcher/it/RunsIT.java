@@ -106,13 +106,19 @@ class RunsIT {
     /**
      * A stop sent as soon as the process exists, before the shipping side is built: the run that got as far
      * as its configuration (its spool folder exists) leaves a local manifest that says what stopped it.
+     * Started with bin/lifeboat: plain java -jar has a documented window, while its JVM replaces itself, in
+     * which a stop is lost (the README's Signals).
      */
     @Test
     void aStopRightAtTheStartLeavesAManifest() throws Exception {
+        Path launcher = Path.of(System.getProperty("user.dir")).resolve("../bin/lifeboat").normalize();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(launcher), "no " + launcher);
         for (long delayMs : new long[] {0, 30, 60, 100, 150, 250, 400}) {
             Path spool = dir.resolve("spool-" + delayMs);
-            LifeboatProcess lb = LifeboatProcess.start(dir, List.of("--destination", dir.resolve("archive").toUri().toString(),
-                    "--spool-dir", spool.toString(), "--run-id", "early-" + delayMs, "--", "sleep", "30"));
+            LifeboatProcess lb = LifeboatProcess.start(dir, List.of(launcher.toString()), List.of("--destination",
+                    dir.resolve("archive").toUri().toString(), "--spool-dir", spool.toString(), "--run-id",
+                    "early-" + delayMs, "--", "sleep", "30"), java.util.Map.of("LIFEBOAT_JAVA", LifeboatProcess.JAVA,
+                    "LIFEBOAT_JAR", LifeboatProcess.JAR.toAbsolutePath().toString()));
             Thread.sleep(delayMs);
             lb.signal("TERM");
             int status = lb.waitFor(60);
