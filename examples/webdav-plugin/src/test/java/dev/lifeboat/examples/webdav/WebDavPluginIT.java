@@ -217,7 +217,7 @@ class WebDavPluginIT {
             Files.copy(classes.resolve(entry), out);
         }
         assertStopsBeforeTheChild(plugins, "failing:///anywhere",
-                "destination failing:///anywhere cannot be written: plugin " + jar + ": cannot reach the licence server");
+                "destination failing:///anywhere: plugin " + jar + ": cannot reach the licence server");
     }
 
     @Test
