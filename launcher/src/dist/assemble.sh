@@ -22,6 +22,9 @@
 # distribution is made without a runtime and says so: bin/lifeboat then uses JAVA_HOME or java on the PATH.
 set -euo pipefail
 jdk=$1 jar=$2 version=$3 repo=$4 out=$5
+# absolute, since some steps run in other folders
+mkdir -p "$out"
+out=$(cd "$out" && pwd) repo=$(cd "$repo" && pwd) jar=$(cd "$(dirname "$jar")" && pwd)/$(basename "$jar")
 name=lifeboat-$version
 dist=$out/$name
 rm -rf "$dist" "$out/$name.tar.gz"
@@ -33,11 +36,13 @@ chmod 755 "$dist/bin/lifeboat" "$dist/bin/lifeboat-cds"
 # The modules: launcher/src/dist/modules.txt, what jdeps finds the jar to use and what is only found at
 # run time (DistributionIT keeps the first part in step with jdeps), less those this JDK does not have
 # (JDK 22 moved the elliptic-curve provider into java.base, say).
+# the JDK's own properties, read once: its version (jlink's options) and its architecture (JNA's library)
+settings=$("$jdk/bin/java" -XshowSettings:properties -version 2>&1)
 runtime=
 if [ -x "$jdk/bin/jlink" ]; then
   present=$("$jdk/bin/java" --list-modules | sed 's/@.*//')
   modules=$(grep -v '^[#-]' "$repo/launcher/src/dist/modules.txt" | awk 'NF {print $1}' | grep -Fx "$present" | paste -sd, -)
-  major=$("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/.*java.specification.version = //p')
+  major=$(echo "$settings" | sed -n 's/.*java.specification.version = //p')
   compress=zip-6
   if [ "${major%%.*}" -lt 21 ]; then compress=2; fi   # JDK 17 names it 2
   # --generate-cds-archive: the runtime's own archive of the JDK's classes, which Lifeboat's builds on
@@ -60,7 +65,7 @@ fi
 # JNA's native library beside the jar, for the runtime's architecture, so that it is loaded where it lies
 # (bin/lifeboat points jna.boot.library.path at it) instead of being unpacked to a temporary folder, which a
 # read-only root filesystem with a noexec /dev/shm does not offer
-arch=$("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/.*os.arch = //p')
+arch=$(echo "$settings" | sed -n 's/.*os.arch = //p')
 case $arch in amd64|x86_64) jna=linux-x86-64 ;; aarch64) jna=linux-aarch64 ;; *) jna= ;; esac
 unpack=$(mktemp -d)
 if [ -n "$jna" ] && (cd "$unpack" && "$jdk/bin/jar" xf "$dist/lifeboat.jar" "com/sun/jna/$jna/libjnidispatch.so") \
