@@ -44,7 +44,11 @@ class ExampleFilesTest {
             "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final YAMLMapper YAML = new YAMLMapper();
-    private static final String JAR_IN_IMAGE = "/opt/lifeboat/lifeboat.jar";
+    /** The recommended launch: the distribution's script, as the image lifeboat:VERSION holds it. */
+    private static final String LAUNCHER = "/opt/lifeboat/bin/lifeboat";
+    private static final String VERSION = System.getProperty("lifeboat.version", "0.1.0-SNAPSHOT");
+    /** A concrete image to copy Lifeboat from (prose may say lifeboat:VERSION). */
+    private static final Pattern IMAGE_REFERENCE = Pattern.compile("--from=(lifeboat:\\d[^\\s`]*)");
 
     @TempDir
     Path tmp;
@@ -52,16 +56,31 @@ class ExampleFilesTest {
     @Test
     void dockerfileIsExecFormWithAnEntrypointEndingInDoubleDash() throws IOException {
         Map<String, String> dockerfile = dockerfile();
-        assertEquals("eclipse-temurin:17-jre", dockerfile.get("FROM"));
+        assertEquals("debian:bookworm-slim", dockerfile.get("FROM"), "a glibc base without Java");
         assertEquals("SIGTERM", dockerfile.get("STOPSIGNAL"));
         List<String> entrypoint = execForm(dockerfile, "ENTRYPOINT");
         List<String> cmd = execForm(dockerfile, "CMD");
-        assertEquals("java", entrypoint.get(0), "ENTRYPOINT starts the JVM itself, so that it is PID 1");
-        assertEquals(JAR_IN_IMAGE, entrypoint.get(entrypoint.indexOf("-jar") + 1), "the jar ENTRYPOINT runs");
+        assertEquals(LAUNCHER, entrypoint.get(0), "ENTRYPOINT is the distribution's launch script, which execs the JVM as PID 1");
         assertEquals("--", entrypoint.get(entrypoint.size() - 1), "ENTRYPOINT ends with --, so CMD is the child's command");
         assertEquals(List.of("/app/run.sh"), cmd);
-        assertTrue(dockerfile.get("COPY").contains("lifeboat.jar " + JAR_IN_IMAGE), "COPY puts the jar where ENTRYPOINT runs it");
+        assertTrue(dockerfile.get("COPY").lines().anyMatch(("--from=lifeboat:" + VERSION + " /opt/lifeboat /opt/lifeboat")::equals),
+                "COPY takes the whole distribution from this version's image: " + dockerfile.get("COPY"));
         assertTrue(Files.isExecutable(EXAMPLES.resolve("run.sh")), "run.sh, which COPY keeps as is, must be executable");
+    }
+
+    @Test
+    void everyImageTheDocsCopyFromIsThisVersion() throws IOException {
+        Path readme = EXAMPLES.resolve("../../README.md").normalize();
+        Path examplesReadme = EXAMPLES.resolve("../README.md").normalize();
+        List<String> found = new ArrayList<>();
+        for (Path file : List.of(EXAMPLES.resolve("Dockerfile"), examplesReadme, readme)) {
+            Matcher m = IMAGE_REFERENCE.matcher(Files.readString(file));
+            while (m.find()) {
+                found.add(m.group(1));
+                assertEquals("lifeboat:" + VERSION, m.group(1), "the image " + file + " copies Lifeboat from");
+            }
+        }
+        assertTrue(found.size() >= 3, "COPY --from=lifeboat:VERSION in the Dockerfile and both READMEs: " + found);
     }
 
     @Test
@@ -122,7 +141,7 @@ class ExampleFilesTest {
         JsonNode container = pod.at("/spec/containers/0");
         assertTrue(container.at("/lifecycle/preStop").isMissingNode(), "no preStop hook: Lifeboat handles SIGTERM itself");
         List<String> command = strings(container.get("command"));
-        assertEquals(List.of("java", "-jar", JAR_IN_IMAGE), command.subList(0, 3), "exec form: the JVM is PID 1");
+        assertEquals(LAUNCHER, command.get(0), "exec form: the launch script, which execs the JVM as PID 1");
         assertEquals("--", command.get(command.size() - 1), "command ends with --, args is the child's command");
         assertEquals(List.of("/app/run.sh"), strings(container.get("args")));
         assertTrue(value(lifeboatOptions(command), "--destination").startsWith("s3://"), "an S3 destination");
@@ -186,12 +205,12 @@ class ExampleFilesTest {
         return strings(JSON.readTree(value));
     }
 
-    /** Lifeboat's options in a command line: what follows the jar, up to "--". */
+    /** Lifeboat's options in a command line: what follows the launch script, up to "--". */
     static List<String> lifeboatOptions(List<String> command) {
-        int jar = command.indexOf(JAR_IN_IMAGE);
+        int launcher = command.indexOf(LAUNCHER);
         int end = command.lastIndexOf("--");
-        assertTrue(jar >= 0 && end > jar, "java -jar " + JAR_IN_IMAGE + " [options] -- in " + command);
-        return new ArrayList<>(command.subList(jar + 1, end));
+        assertTrue(launcher >= 0 && end > launcher, LAUNCHER + " [options] -- in " + command);
+        return new ArrayList<>(command.subList(launcher + 1, end));
     }
 
     private Map<String, JsonNode> kubernetesObjects() throws IOException {
