@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -145,6 +146,34 @@ class DistributionImageTest {
         assertEquals("[\"/app/run.sh\"]", manifest.get("command").toString(), "the image's CMD ran as the child");
         Runs.shipped(archive.resolve("r1"), manifest, "stderr.log");
         Runs.record("podman stop -t 10, distribution image", stop.took(), manifest);
+    }
+
+    /**
+     * As {@code examples/docker/pod.yaml} runs the image: a read-only root, a non-root user, no capabilities, no
+     * privilege escalation, the spool on a volume of its own. The distribution needs nothing else written (JNA's
+     * library and the archive are read where the image holds them): no warning, no {@code environment} in the
+     * manifest, everything shipped.
+     */
+    @Test
+    void hardenedAsThePodRunsItNeedsNothingButTheSpool() throws Exception {
+        for (Path dir : List.of(archive, logs)) {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        }
+        String name = Podman.uniqueName("distribution-hardened");
+        cleanups.add(() -> podman.remove(name));
+        podman.podman("run", "-d", "--name", name, "--read-only", "--user", "10001:10001", "--cap-drop", "ALL",
+                "--security-opt", "no-new-privileges", "--tmpfs", "/var/lib/lifeboat:mode=1777",
+                "-e", "LIFEBOAT_SPOOL_DIR=/var/lib/lifeboat", "-e", "LIFEBOAT_RUN_ID=r1",
+                "-v", archive + ":/archive", "-v", logs + ":/var/log/app", app).ok();
+        Runs.awaitLines(logs.resolve("app.log"), 20, STARTUP);
+
+        Result stop = podman.podman("stop", "-t", String.valueOf(STOP_TIMEOUT_SECONDS), name).ok();
+
+        JsonNode manifest = Runs.assertGracefulStop(podman, name, stop, archive, logs);
+        assertTrue(manifest.path("environment").isMissingNode(), "problems worked around: " + manifest.get("environment"));
+        String stderr = podman.podman("logs", name).ok().stderr();
+        assertFalse(stderr.contains("warning") || stderr.contains("error"), "Lifeboat or the JVM complained: " + stderr);
+        Runs.record("podman stop -t 10, distribution image, hardened", stop.took(), manifest);
     }
 
     @Test
