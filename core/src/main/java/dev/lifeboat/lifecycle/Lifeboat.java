@@ -10,6 +10,7 @@ import dev.lifeboat.config.RunId;
 import dev.lifeboat.plugin.UploaderRegistry;
 import dev.lifeboat.process.ChildProcess;
 import dev.lifeboat.process.OutputCapture;
+import dev.lifeboat.process.ProcessExit;
 import dev.lifeboat.process.Reaper;
 import dev.lifeboat.process.SignalRouter;
 import dev.lifeboat.process.SupervisedChild;
@@ -55,7 +56,7 @@ public final class Lifeboat {
      * @param signals the signals caught since Lifeboat started, to be attached to the run
      */
     public Lifeboat(LifeboatConfig config, UploaderRegistry registry, Log log, SignalRouter signals) {
-        this(config, registry, log, signals, code -> Runtime.getRuntime().halt(code));
+        this(config, registry, log, signals, ProcessExit::halt);
     }
 
     /**

@@ -23,7 +23,7 @@ final class Watchdog {
         this.halt = halt;
     }
 
-    /** Guards {@code budget}: arms when it starts, and ends the run through {@code halt} (Runtime.halt). */
+    /** Guards {@code budget}: arms when it starts, and ends the run through {@code halt} (ProcessExit.halt). */
     static void guard(Budget budget, IntSupplier status, Log log, IntConsumer halt) {
         Watchdog watchdog = new Watchdog(budget, status, log, halt);
         budget.onStart(watchdog::arm);

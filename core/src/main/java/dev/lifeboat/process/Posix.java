@@ -67,6 +67,9 @@ public final class Posix {
 
     public static native int getpid() throws LastErrorException;
 
+    /** Ends the process at once: no atexit handlers, no stdio flush, no JVM shutdown. */
+    public static native void _exit(int status);
+
     public static native int kill(int pid, int sig) throws LastErrorException;
 
     public static native int waitpid(int pid, int[] status, int options) throws LastErrorException;

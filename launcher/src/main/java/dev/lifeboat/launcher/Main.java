@@ -146,7 +146,10 @@ public final class Main implements Callable<Integer> {
             log.error("cannot load JNA, Lifeboat's native library: " + nativeProblem);
             return Lifeboat.CONFIG_ERROR;
         }
-        return lifeboat.supervise(command);
+        int status = lifeboat.supervise(command);
+        // the run is over: end the process now rather than through the JVM's exit (see ProcessExit)
+        dev.lifeboat.process.ProcessExit.now(status);
+        return status;
     }
 
     @Command(name = "upload", mixinStandardHelpOptions = true, sortOptions = false,
