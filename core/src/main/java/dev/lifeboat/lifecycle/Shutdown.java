@@ -59,20 +59,29 @@ public final class Shutdown {
         resume.setDaemon(true);
         budget.onStart(resume::interrupt);
         resume.start();
-        if (!config.shipInterval().isZero()) {
-            Thread rounds = new Thread(this::rounds, "lifeboat-rounds");
-            rounds.setDaemon(true);
-            budget.onStart(rounds::interrupt);
-            rounds.start();
-        }
+        Thread rounds = new Thread(this::rounds, "lifeboat-rounds");
+        rounds.setDaemon(true);
+        budget.onStart(rounds::interrupt);
+        rounds.start();
     }
 
-    /** Every interval, one round, until the stop; a round that overruns the interval delays the next. */
+    /**
+     * Claims the run's folder as soon as the destination is ready, so that the stop finds it claimed;
+     * then, every interval, one round, until the stop; a round that overruns the interval delays the next.
+     */
     private void rounds() {
         long interval = config.shipInterval().toNanos();
         long roundBudget = Math.max(interval, MIN_ROUND_BUDGET.toNanos());
-        long next = System.nanoTime() + interval;
+        long next = System.nanoTime() + (interval == 0 ? TimeUnit.DAYS.toNanos(365) : interval);
         try {
+            // not beyond the first round, which claims itself when the destination was not ready before it
+            Uploader ready = uploaders.awaitReady(next);
+            if (ready != null) {
+                shipper.claimAhead(ready, System.nanoTime() + MIN_ROUND_BUDGET.toNanos());
+            }
+            if (interval == 0) {
+                return;
+            }
             while (!budget.isStarted()) {
                 long wait = next - System.nanoTime();
                 if (wait > 0) {

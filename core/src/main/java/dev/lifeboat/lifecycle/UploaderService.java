@@ -212,6 +212,20 @@ public final class UploaderService implements UploaderSource, AutoCloseable {
     }
 
     /**
+     * The checked uploader, once the warm-up (or the check before the child) has one; null if none has by
+     * {@code deadlineNanos}. Unlike {@link #await}, never checks on its own.
+     */
+    public Uploader awaitReady(long deadlineNanos) throws InterruptedException {
+        try {
+            return ready.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return null;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the uploader is only ever completed with one", e);
+        }
+    }
+
+    /**
      * The checked uploader. While the child runs, waits for the check in flight, if any, no later than
      * {@code deadlineNanos}; when it fails, or no check is running (between two checks, or at the stop,
      * where the check in flight was abandoned), checks again on a new uploader, no later than

@@ -102,6 +102,28 @@ public final class Shipper {
      * when it is taken the run goes on under the next free id, said once. A claim that fails (the destination
      * is down) is tried again by the next round; what ships meanwhile ships under the id as it is.
      */
+    /**
+     * Claims the run's folder while the child runs, so that the stop does not spend its budget on it; the
+     * stop cuts a claim still in flight, and claims again itself.
+     */
+    public void claimAhead(Uploader uploader, long deadlineNanos) throws InterruptedException {
+        synchronized (roundLock) {
+            if (budget.isStarted()) {
+                return;
+            }
+            UploadControl control = UploadControl.withDeadline(deadlineNanos);
+            roundInFlight = control;
+            try {
+                if (!budget.isStarted()) {
+                    claim(uploader, control);
+                }
+            } finally {
+                roundInFlight = null;
+                control.cancel();
+            }
+        }
+    }
+
     private void claim(Uploader uploader, UploadControl control) throws InterruptedException {
         if (claimed) {
             return;
@@ -242,7 +264,8 @@ public final class Shipper {
                 files.add(p);
             }
         }
-        // captured output first, then the smallest files first
+        // captured output first, then the files smallest first; the pipeline ships the largest from the start
+        // too, from the back of the list
         files.sort(Comparator.comparingLong(p -> p.item().size()));
         files.forEach(p -> items.add(p.item()));
         if (last) {

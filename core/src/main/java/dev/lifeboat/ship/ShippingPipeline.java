@@ -70,7 +70,9 @@ public final class ShippingPipeline {
 
     /**
      * Ships {@code items} under {@code prefix} (the run's folder) and returns when all are done or the
-     * deadline has passed; never later than the deadline plus a short grace for cancelled uploads.
+     * deadline has passed; never later than the deadline plus a short grace for cancelled uploads. The items
+     * come in the order to ship them, the largest last: one thread takes them from the back (see
+     * {@link Parallel}).
      *
      * @param droppedBytes bytes the capture dropped, by key (for stdout.log and stderr.log)
      */
@@ -91,7 +93,8 @@ public final class ShippingPipeline {
     public Report ship(Uploader uploader, String prefix, List<ShipItem> items, Map<String, Long> droppedBytes,
             UploadControl all) throws InterruptedException {
         Map<ShipItem, UploadControl> inFlight = new ConcurrentHashMap<>();
-        Map<ShipItem, Outcome> outcomes = Parallel.run("lifeboat-ship", items, concurrency, all, item -> {
+        // one thread takes the largest files from the back of the list, the others go from its front
+        Map<ShipItem, Outcome> outcomes = Parallel.run("lifeboat-ship", items, concurrency, 1, all, item -> {
             try {
                 return shipOne(uploader, prefix, item, droppedBytes.get(item.key()), all, inFlight);
             } finally {

@@ -117,6 +117,20 @@ class TestLifeboat {
         }
     }
 
+    /** The stop does not spend its budget on the claim: the run's folder is claimed while the child runs. */
+    @Test
+    void theRunsFolderIsClaimedWhileTheChildRuns() throws Exception {
+        Path archive = Files.createDirectories(dir.resolve("archive"));
+        Path claim = archive.resolve("early/claim.json");
+        LifeboatConfig config = new LifeboatConfig(archive.toUri(), List.of(), Duration.ofSeconds(10), Duration.ofSeconds(5),
+                "early", java.util.Map.of(), 4, 2, 1 << 20, false, false, dir.resolve("spool"), Duration.ZERO);
+        // the child waits for the claim, and says whether it saw it (with --ship-interval 0: no round claims it)
+        String script = "i=0; while [ $i -lt 300 ]; do [ -f '" + claim + "' ] && { echo claimed; exit 0; }; "
+                + "sleep 0.1; i=$((i+1)); done; echo not claimed; exit 1";
+        assertEquals(0, lifeboat(config).supervise(List.of("sh", "-c", script)));
+        assertEquals("claimed\n", Files.readString(archive.resolve("early/stdout.log"), UTF_8));
+    }
+
     /** The same fixed run id three times: three folders at the destination and in the spool, none replaced. */
     @Test
     void runsWithTheSameIdNeverOverwriteEachOther() throws Exception {

@@ -372,6 +372,40 @@ class TestShippingPipeline {
     }
 
     @Test
+    void oneUploadTakesTheLargestFilesFromTheStartAndTheOthersGoSmallestFirst() throws Exception {
+        // items come smallest first, as the shipper orders them; one at a time is shipped, in the order taken
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch bothStarted = new CountDownLatch(2);
+        TestUploader uploader = new TestUploader((source, key, control, call) -> {
+            order.add(key.substring(key.lastIndexOf('/') + 1));
+            bothStarted.countDown();
+            // the first two wait for each other: they are the two ends of the list, taken at once
+            bothStarted.await(30, TimeUnit.SECONDS);
+            return ok(source, key);
+        });
+        List<ShipItem> items = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            items.add(item("f" + i + ".log", i * 100));
+        }
+        ShippingPipeline.Report report = pipeline(2, 0).ship(uploader, PREFIX, items, Map.of(), in(120));
+        assertEquals(6, report.shipped().size());
+        assertEquals(java.util.Set.of("f1.log", "f6.log"), java.util.Set.copyOf(order.subList(0, 2)), "started first: " + order);
+        assertEquals(6, java.util.Set.copyOf(order).size(), "each file once: " + order);
+    }
+
+    @Test
+    void oneUploadAtATimeGoesSmallestFirst() throws Exception {
+        List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+        TestUploader uploader = new TestUploader((source, key, control, call) -> {
+            order.add(key.substring(key.lastIndexOf('/') + 1));
+            return ok(source, key);
+        });
+        List<ShipItem> items = List.of(item("a.log", 1), item("b.log", 2), item("c.log", 3));
+        pipeline(1, 0).ship(uploader, PREFIX, items, Map.of(), in(60));
+        assertEquals(List.of("a.log", "b.log", "c.log"), order);
+    }
+
+    @Test
     void keysArePrefixedWithTheRunFolder() throws Exception {
         List<String> keys = java.util.Collections.synchronizedList(new ArrayList<>());
         TestUploader uploader = new TestUploader((source, key, control, call) -> {
