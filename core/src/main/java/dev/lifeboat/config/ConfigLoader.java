@@ -40,7 +40,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 public final class ConfigLoader {
     public static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(10);
     public static final String DEFAULT_RUN_ID = "{hostname}/{start}-{random}";
-    public static final int DEFAULT_CONCURRENCY = 4;
+    public static final int DEFAULT_CONCURRENCY = 8;
     public static final int DEFAULT_RETRIES = 2;
     public static final long DEFAULT_OUTPUT_LIMIT = 64L << 20;
     public static final Duration DEFAULT_SHIP_INTERVAL = Duration.ofMinutes(1);

@@ -38,7 +38,7 @@ public final class Options {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "uploader option, repeatable, e.g. s3.region=eu-west-1")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--concurrency", paramLabel = "N", description = "uploads in flight at once (default 4)")
+    @Option(names = "--concurrency", paramLabel = "N", description = "uploads in flight at once (default 8)")
     String concurrency;
 
     @Option(names = "--retries", paramLabel = "N", description = "retries of a failed upload, within the deadline (default 2)")
