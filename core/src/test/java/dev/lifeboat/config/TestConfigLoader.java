@@ -71,7 +71,7 @@ class TestConfigLoader {
         assertEquals(Duration.ofSeconds(5), c.childTimeout());
         assertEquals("{hostname}/{start}-{random}", c.runIdTemplate());
         assertEquals(Map.of(), c.uploaderOptions());
-        assertEquals(4, c.concurrency());
+        assertEquals(8, c.concurrency());
         assertEquals(2, c.retries());
         assertEquals(64L * 1024 * 1024, c.outputLimit());
         assertFalse(c.processGroup());
@@ -110,7 +110,7 @@ class TestConfigLoader {
         flags.put(ConfigKey.GRACE_PERIOD, "25s");
         flags.put(ConfigKey.CHILD_TIMEOUT, "20s");
         flags.put(ConfigKey.RUN_ID, "{env:POD}/{start}");
-        flags.put(ConfigKey.CONCURRENCY, "8");
+        flags.put(ConfigKey.CONCURRENCY, "12");
         flags.put(ConfigKey.RETRIES, "0");
         flags.put(ConfigKey.OUTPUT_LIMIT, "1MiB");
         flags.put(ConfigKey.PROCESS_GROUP, "true");
@@ -122,7 +122,7 @@ class TestConfigLoader {
         assertEquals(Duration.ofSeconds(25), c.gracePeriod());
         assertEquals(Duration.ofSeconds(20), c.childTimeout());
         assertEquals("{env:POD}/{start}", c.runIdTemplate());
-        assertEquals(8, c.concurrency());
+        assertEquals(12, c.concurrency());
         assertEquals(0, c.retries());
         assertEquals(1L << 20, c.outputLimit());
         assertTrue(c.processGroup());
