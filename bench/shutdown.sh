@@ -3,7 +3,7 @@
 # default options, Lifeboat at the best settings found, and a warm in-JVM client at 4, 8 and 16 threads,
 # interleaved round by round against one backend's test server, every run's upload read back and verified.
 # Usage: bench/shutdown.sh s3|gcs|hdfs [large] [ROUNDS]   (from the repository root; ROUNDS defaults to 5)
-#   large: one 1 GiB log instead of 200 files / 100 MiB.
+#   large: one 1 GiB log instead of 200 files / 100 MiB (the benchmark JVM then gets -Xmx${BENCH_HEAP:-12g}).
 # Builds the fat jar and the test classes in the reactor (never installs), then runs ShutdownBenchmark in the
 # same Maven call, which holds /tmp/lifeboat-mvn.lock throughout, so that no other build on the machine runs
 # during a measurement. BENCH_BEST holds Lifeboat's options for "best settings" (default: --concurrency 8), e.g.
@@ -22,6 +22,8 @@ fi
 rounds=${1:-5}
 props=("-Dbench.backend=$backend" "-Dbench.set=$set_name" "-Dbench.rounds=$rounds")
 [ -n "${BENCH_BEST:-}" ] && props+=("-Dbench.best=$BENCH_BEST")
+# the GCS test server holds objects in the benchmark JVM's heap: a 1 GiB object, its parts and copies need room
+[ "$set_name" = large ] && props+=("-DargLine=-Xmx${BENCH_HEAP:-12g}")
 # shellcheck disable=SC2086
 flock "$LOCK" sh -c 'echo "uptime before: $(uptime)"
   mvn -B -q -o -pl launcher -am package failsafe:integration-test@e2e failsafe:verify@e2e -Ddist.skip=true \
