@@ -59,29 +59,36 @@ public final class Shutdown {
         resume.setDaemon(true);
         budget.onStart(resume::interrupt);
         resume.start();
-        Thread rounds = new Thread(this::rounds, "lifeboat-rounds");
-        rounds.setDaemon(true);
-        budget.onStart(rounds::interrupt);
-        rounds.start();
+        // not interrupted at the stop, which gives a claim in flight a moment to land (see Shipper#claimAhead)
+        Thread claim = new Thread(this::claimAhead, "lifeboat-claim");
+        claim.setDaemon(true);
+        claim.start();
+        if (!config.shipInterval().isZero()) {
+            Thread rounds = new Thread(this::rounds, "lifeboat-rounds");
+            rounds.setDaemon(true);
+            budget.onStart(rounds::interrupt);
+            rounds.start();
+        }
     }
 
-    /**
-     * Claims the run's folder as soon as the destination is ready, so that the stop finds it claimed;
-     * then, every interval, one round, until the stop; a round that overruns the interval delays the next.
-     */
-    private void rounds() {
-        long interval = config.shipInterval().toNanos();
-        long roundBudget = Math.max(interval, MIN_ROUND_BUDGET.toNanos());
-        long next = System.nanoTime() + (interval == 0 ? TimeUnit.DAYS.toNanos(365) : interval);
+    /** Claims the run's folder as soon as the destination is ready, so that the stop finds it claimed. */
+    private void claimAhead() {
         try {
-            // not beyond the first round, which claims itself when the destination was not ready before it
-            Uploader ready = uploaders.awaitReady(next);
+            Uploader ready = uploaders.awaitReady(System.nanoTime() + TimeUnit.DAYS.toNanos(365));
             if (ready != null) {
                 shipper.claimAhead(ready, System.nanoTime() + MIN_ROUND_BUDGET.toNanos());
             }
-            if (interval == 0) {
-                return;
-            }
+        } catch (InterruptedException e) {
+            // nothing to claim ahead
+        }
+    }
+
+    /** Every interval, one round, until the stop; a round that overruns the interval delays the next. */
+    private void rounds() {
+        long interval = config.shipInterval().toNanos();
+        long roundBudget = Math.max(interval, MIN_ROUND_BUDGET.toNanos());
+        long next = System.nanoTime() + interval;
+        try {
             while (!budget.isStarted()) {
                 long wait = next - System.nanoTime();
                 if (wait > 0) {

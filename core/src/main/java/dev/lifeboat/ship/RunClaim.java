@@ -63,10 +63,13 @@ public final class RunClaim {
      * Claims {@code run}'s folder at the destination, under the next suffixed id while it is taken.
      *
      * @param local where to write the claim's bytes before shipping them (the run's spool folder)
+     * @param token tells this run's claims from every other's, the same for each call of one run: a claim whose
+     *     call was cut short (the stop cuts one made while the child runs) may still have landed, and is then
+     *     found again as this run's own
      * @return the run as claimed, and how ("created" conditionally, "checked", or "unchecked")
      */
-    public static AtDestination atDestination(Uploader uploader, RunInfo run, Path local, UploadControl control)
-            throws IOException, InterruptedException {
+    public static AtDestination atDestination(Uploader uploader, RunInfo run, Path local, String token,
+            UploadControl control) throws IOException, InterruptedException {
         Files.createDirectories(local);
         Path file = local.resolve(FILE);
         for (int n = 1; n <= MAX_TRIES; n++) {
@@ -76,6 +79,7 @@ public final class RunClaim {
             claim.put("runId", candidate.runId());
             claim.put("hostname", candidate.hostname());
             claim.put("started", candidate.started().toString());
+            claim.put("token", token);
             Files.write(file, JSON.writeValueAsBytes(claim));
             SourceFile source = new SourceFile(file, Files.size(file));
             String key = candidate.runId() + "/" + FILE;
@@ -83,10 +87,17 @@ public final class RunClaim {
                 if (uploader.uploadIfAbsent(source, key, control.child(control.deadlineNanos()))) {
                     return new AtDestination(candidate, "created");
                 }
+                if (uploader.supportsRead() && Boolean.TRUE.equals(holder(uploader, key, token, control))) {
+                    return new AtDestination(candidate, "created before");
+                }
             } else if (uploader.supportsRead()) {
-                if (!exists(uploader, key, control)) {
+                Boolean ours = holder(uploader, key, token, control);
+                if (ours == null) {
                     uploader.upload(source, key, control.child(control.deadlineNanos()));
                     return new AtDestination(candidate, "checked");
+                }
+                if (ours) {
+                    return new AtDestination(candidate, "checked before");
                 }
             } else {
                 return new AtDestination(candidate, "unchecked");
@@ -96,13 +107,19 @@ public final class RunClaim {
                 + RunId.suffixed(run.runId(), MAX_TRIES) + " is taken");
     }
 
-    private static boolean exists(Uploader uploader, String key, UploadControl control)
+    /** Null when there is no claim at {@code key}; else whether it is the one of the run with {@code token}. */
+    private static Boolean holder(Uploader uploader, String key, String token, UploadControl control)
             throws IOException, InterruptedException {
+        byte[] bytes;
         try (InputStream in = uploader.open(key, control.child(control.deadlineNanos()))) {
-            in.read();
-            return true;
+            bytes = in.readNBytes(64 * 1024);
         } catch (NoSuchFileException e) {
-            return false;
+            return null;
+        }
+        try {
+            return token.equals(JSON.readTree(bytes).path("token").asText(null));
+        } catch (IOException e) {
+            return false; // not a claim of this version's: another run's
         }
     }
 

@@ -22,12 +22,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,12 +48,18 @@ public final class Shipper {
     private volatile RunInfo run;
     /** Whether this run holds its folder at the destination; a failed claim is tried again each round. */
     private boolean claimed;
+    /** This run's mark in its claim, so that a claim cut short after it landed is found again as its own. */
+    private final String claimToken = java.util.UUID.randomUUID().toString();
     private final Budget budget;
     private final ShippingPipeline pipeline;
     private final Log log;
     private final Tracker tracker;
     private final Object roundLock = new Object();
     private volatile UploadControl roundInFlight;
+    /** How long the stop lets a claim made while the child ran go on before it cuts it. */
+    static final Duration CLAIM_GRACE = Duration.ofSeconds(1);
+    /** The claim made while the child runs, while it is in flight: the stop gives it {@link #CLAIM_GRACE} to land. */
+    private volatile UploadControl claimInFlight;
     private long rounds;
     private boolean progressShipped;
     /** Held while the JVM lives; see {@link #recordRun}. */
@@ -103,8 +111,9 @@ public final class Shipper {
      * is down) is tried again by the next round; what ships meanwhile ships under the id as it is.
      */
     /**
-     * Claims the run's folder while the child runs, so that the stop does not spend its budget on it; the
-     * stop cuts a claim still in flight, and claims again itself.
+     * Claims the run's folder while the child runs, so that the stop does not spend its budget on it. The
+     * stop waits for a claim still in flight, for {@link #CLAIM_GRACE} at most, then cuts it and claims again
+     * itself (a claim that landed all the same is found again as the run's own, by its token).
      */
     public void claimAhead(Uploader uploader, long deadlineNanos) throws InterruptedException {
         synchronized (roundLock) {
@@ -112,13 +121,13 @@ public final class Shipper {
                 return;
             }
             UploadControl control = UploadControl.withDeadline(deadlineNanos);
-            roundInFlight = control;
+            claimInFlight = control;
             try {
                 if (!budget.isStarted()) {
                     claim(uploader, control);
                 }
             } finally {
-                roundInFlight = null;
+                claimInFlight = null;
                 control.cancel();
             }
         }
@@ -129,7 +138,7 @@ public final class Shipper {
             return;
         }
         try {
-            RunClaim.AtDestination result = RunClaim.atDestination(uploader, run, config.spoolDirectory(), control);
+            RunClaim.AtDestination result = RunClaim.atDestination(uploader, run, config.spoolDirectory(), claimToken, control);
             claimed = true;
             if (!result.run().runId().equals(run.runId())) {
                 log.warn("the run folder " + location() + " is taken by an earlier run; this run ships to "
@@ -230,6 +239,12 @@ public final class Shipper {
         UploadControl control = roundInFlight;
         if (control != null) {
             control.cancel();
+        }
+        // a claim cut half-way could leave a claim that is no one's (HDFS: a file still being written): it
+        // gets a moment to land before it is cut, and the stop waits for it
+        UploadControl claim = claimInFlight;
+        if (claim != null) {
+            CompletableFuture.delayedExecutor(CLAIM_GRACE.toNanos(), TimeUnit.NANOSECONDS).execute(claim::cancel);
         }
     }
 
