@@ -959,10 +959,16 @@ final class HdfsUploader implements Uploader {
             return;
         }
         closed = true;
-        workers.shutdownNow();
+        // a call given up at the deadline cleans up on its worker (its temporary file deleted): give that a
+        // moment uninterrupted, as the process ends at once after the run ({@code ProcessExit})
+        workers.shutdown();
         try {
-            workers.awaitTermination(2, TimeUnit.SECONDS);
+            if (!workers.awaitTermination(1, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+                workers.awaitTermination(1, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
+            workers.shutdownNow();
             Thread.currentThread().interrupt();
         }
         fs.close();

@@ -1168,7 +1168,17 @@ final class S3Uploader implements Uploader {
             return;
         }
         closed = true;
-        workers.shutdownNow();
+        // a call given up at the deadline cleans up on its worker (its multipart upload aborted): give that a
+        // moment uninterrupted, as the process ends at once after the run ({@code ProcessExit})
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(1, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         s3.close();
     }
 
